@@ -1,0 +1,5 @@
+"""Optimizers that expose training diagnostics."""
+
+from ntm_keras.optimizers.monitored_adam import MonitoredAdam
+
+__all__ = ["MonitoredAdam"]

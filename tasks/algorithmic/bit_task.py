@@ -1,0 +1,53 @@
+"""Shared pieces of the bit-vector tasks of the NTM paper.
+
+Legend: B = batch size, T = time steps, D = bits per step.
+"""
+
+import keras
+import numpy as np
+
+from ntm_keras import metrics
+from tasks.task import Task
+
+
+class BitTask(Task):
+    """A task whose targets are bit vectors scored with the NTM metrics."""
+
+    def loss(self):
+        # Mean cross-entropy per scored bit: the weights of unscored steps
+        # leave the denominator as well as the numerator.
+        return keras.losses.BinaryCrossentropy(
+            reduction="mean_with_sample_weight"
+        )
+
+    def metrics(self):
+        return [
+            metrics.BitsPerSequence(),
+            metrics.BitErrorsPerSequence(),
+            metrics.SequenceAccuracy(),
+        ]
+
+    def render(self, example):
+        """Draws one example as rows of channels over time.
+
+        Args:
+            example: `(inputs, targets, mask)` of one sequence, shaped
+                `(time, input_dim)`, `(time, output_dim)` and `(time,)`;
+                tensors or arrays.
+
+        Returns:
+            str. `#` marks a 1, `.` a 0, `-` a step that is not scored.
+        """
+        inputs, targets, mask = (np.asarray(part) for part in example)
+        lines = []
+        for channel in range(inputs.shape[-1]):
+            row = "".join("#" if v > 0.5 else "." for v in inputs[:, channel])
+            lines.append(f"input  {channel:>2} {row}")
+        for channel in range(targets.shape[-1]):
+            row = "".join(
+                ("#" if v > 0.5 else ".") if m else "-"
+                for v, m in zip(targets[:, channel], mask)
+            )
+            lines.append(f"target {channel:>2} {row}")
+        lines.append("mask      " + "".join("1" if m else "0" for m in mask))
+        return "\n".join(lines)

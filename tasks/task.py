@@ -1,0 +1,185 @@
+"""The interface every task implements, and its input/output specification.
+
+Legend: B = batch size, T = time steps.
+"""
+
+import dataclasses
+import math
+
+import tensorflow as tf
+
+from ntm_keras import validation
+
+MODALITIES = ("bits", "tokens")
+
+# Held-out splits are generated in chunks of this many sequences, keyed by the
+# chunk's index, so the same sequences come out whatever the batch size.
+EVAL_CHUNK_SIZE = 32
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskSpec:
+    """What a model must take in and give out to solve a task.
+
+    Attributes:
+        modality: `"bits"` (inputs are `(batch_size, time, input_dim)`
+            floats, outputs are `(batch_size, time, output_dim)`
+            probabilities) or `"tokens"` (inputs are `(batch_size, time)`
+            token ids below `input_dim`, outputs are logits over
+            `output_dim` tokens).
+        input_dim: int. Features per step, or the input vocabulary size.
+        output_dim: int. Bits per step, or the output vocabulary size.
+    """
+
+    modality: str
+    input_dim: int
+    output_dim: int
+
+    def model_overrides(self):
+        """Returns the model arguments that size a model to this task."""
+        return dataclasses.asdict(self)
+
+
+class Task:
+    """A supervised sequence task that makes its own `tf.data` pipelines.
+
+    Subclasses set `spec`, `generalisation_splits` and the difficulty range,
+    and implement `make_batch`. The difficulty (e.g. the copy task's current
+    maximum length) lives in a `tf.Variable` that the pipelines read each time
+    they make a batch, so a curriculum callback can raise it during `fit`
+    without rebuilding anything.
+
+    Args:
+        seed: int. Seed of every split; the same seed gives the same batches.
+        eval_size: int. Number of sequences in each held-out split.
+    """
+
+    name = None  # set by `tasks.register`
+    difficulty_name = "difficulty"
+
+    def __init__(self, *, seed=0, eval_size=1024):
+        self.seed = validation.check_int("seed", seed, minimum=0)
+        self.eval_size = validation.check_positive_int("eval_size", eval_size)
+        self.spec = None
+        self.generalisation_splits = ()
+        self.difficulty_range = (0, 0)
+        self._difficulty = None
+
+    # -- Options -----------------------------------------------------------
+
+    def config(self):
+        """Returns the task's options as plain values (JSON-ready)."""
+        defaults = validation.keyword_defaults(type(self).__init__)
+        values = {name: getattr(self, name) for name in defaults}
+        return {
+            name: list(value) if isinstance(value, tuple) else value
+            for name, value in values.items()
+        }
+
+    @property
+    def splits(self):
+        """The split names `dataset` accepts."""
+        return ("train", "validation", "test") + tuple(
+            self.generalisation_splits
+        )
+
+    # -- Difficulty --------------------------------------------------------
+
+    def _init_difficulty(self, low, high):
+        self.difficulty_range = (low, high)
+        self._difficulty = tf.Variable(
+            high, dtype=tf.int32, trainable=False, name=self.difficulty_name
+        )
+
+    @property
+    def difficulty(self):
+        """The current difficulty, an int within `difficulty_range`."""
+        return int(self._difficulty.numpy())
+
+    def set_difficulty(self, value):
+        """Sets the difficulty that `train` and `validation` batches use."""
+        low, high = self.difficulty_range
+        validation.check_int(
+            self.difficulty_name, value, minimum=low, maximum=high
+        )
+        self._difficulty.assign(int(value))
+
+    # -- Training interface ------------------------------------------------
+
+    def loss(self):
+        """Returns a fresh Keras loss for `compile`."""
+        raise NotImplementedError
+
+    def metrics(self):
+        """Returns fresh Keras metrics for `compile(weighted_metrics=...)`."""
+        raise NotImplementedError
+
+    def make_batch(self, split, batch_size, seed):
+        """Makes one batch in graph mode.
+
+        Args:
+            split: str. The split name (a Python string).
+            batch_size: scalar int32 tensor.
+            seed: `(2,)` int32 tensor for stateless random ops.
+
+        Returns:
+            `(inputs, targets, sample_weight)` tensors.
+        """
+        raise NotImplementedError
+
+    def dataset(self, split="train", batch_size=32, *, seed=None, start=0):
+        """Returns a `tf.data.Dataset` of `(inputs, targets, sample_weight)`.
+
+        `train` is endless; the held-out splits hold `eval_size` sequences.
+        Train batches are made on demand, not read ahead, so a difficulty
+        change applies from exactly the next step and a resumed run sees the
+        same batches as an uninterrupted one. Held-out splits are read ahead.
+
+        Args:
+            split: str. One of `task.splits`.
+            batch_size: int. Sequences per batch.
+            seed: int. Defaults to the task's seed.
+            start: int. Index of the first train batch (to resume a run).
+
+        Returns:
+            A `tf.data.Dataset`.
+        """
+        validation.check_choice("split", split, self.splits)
+        batch_size = validation.check_positive_int("batch_size", batch_size)
+        seed = self.seed if seed is None else seed
+        seed = validation.check_int("seed", seed, minimum=0)
+        validation.check_int("start", start, minimum=0)
+        split_seed = tf.random.experimental.stateless_fold_in(
+            tf.constant([seed, 0], tf.int64), self.splits.index(split)
+        )
+
+        def batch_at(index, size):
+            batch_seed = tf.random.experimental.stateless_fold_in(
+                split_seed, index
+            )
+            return self.make_batch(split, size, batch_seed)
+
+        if split == "train":
+            dataset = tf.data.Dataset.counter(start).map(
+                lambda index: batch_at(index, batch_size)
+            )
+            options = tf.data.Options()
+            options.experimental_optimization.inject_prefetch = False
+            options.experimental_optimization.map_parallelization = False
+            return dataset.with_options(options)
+
+        num_chunks = math.ceil(self.eval_size / EVAL_CHUNK_SIZE)
+        sizes = [
+            min(EVAL_CHUNK_SIZE, self.eval_size - i * EVAL_CHUNK_SIZE)
+            for i in range(num_chunks)
+        ]
+        dataset = tf.data.Dataset.from_tensor_slices(
+            (tf.range(num_chunks, dtype=tf.int64), sizes)
+        ).map(batch_at, num_parallel_calls=tf.data.AUTOTUNE)
+        if batch_size != EVAL_CHUNK_SIZE:
+            dataset = dataset.unbatch().padded_batch(batch_size)
+        return dataset.prefetch(tf.data.AUTOTUNE)
+
+    def render(self, example):
+        """Returns a readable text picture of one `(inputs, targets, mask)`."""
+        raise NotImplementedError

@@ -1,0 +1,163 @@
+"""The `ntm-keras` command: train, resume, evaluate, list and describe."""
+
+import argparse
+import os
+import sys
+
+
+def _parse_sets(pairs):
+    overrides = {}
+    for pair in pairs or ():
+        key, separator, value = pair.partition("=")
+        if not separator or not key:
+            raise ValueError(
+                f"Invalid `--set`: received {pair!r}; expected key=value, "
+                "e.g. --set units=64."
+            )
+        overrides[key.strip()] = value.strip()
+    return overrides
+
+
+def _parse_lengths(text):
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise ValueError(
+            f"Invalid `--lengths`: received {text!r}; expected "
+            "comma-separated ints, e.g. 10,20,40."
+        ) from None
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="ntm-keras",
+        description="Train and inspect memory-augmented networks.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    train = commands.add_parser("train", help="train a zoo model on a task")
+    train.add_argument("model", nargs="?", help="a name from `ntm-keras list`")
+    train.add_argument("--task", help="a task name from `ntm-keras list`")
+    train.add_argument("--steps-per-epoch", type=int, default=100)
+    train.add_argument("--epochs", type=int, default=None)
+    train.add_argument("--batch-size", type=int, default=32)
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--learning-rate", type=float, default=1e-3)
+    train.add_argument("--curriculum", default="none",
+                       help="none or doubling")
+    train.add_argument("--jit-compile", choices=("on", "off"), default="off")
+    train.add_argument("--log-dir", default="runs")
+    train.add_argument("--set", action="append", metavar="KEY=VALUE",
+                       help="model or task option (model.KEY / task.KEY "
+                            "where both take it); repeatable")
+    train.add_argument("--resume", metavar="RUN_DIR",
+                       help="continue this run from its last checkpoint")
+
+    evaluate = commands.add_parser(
+        "eval", help="length-generalisation table and plot of a run"
+    )
+    evaluate.add_argument("run_dir")
+    evaluate.add_argument("--lengths", default="10,20,40,80")
+    evaluate.add_argument("--num-sequences", type=int, default=256)
+    evaluate.add_argument("--batch-size", type=int, default=32)
+    evaluate.add_argument("--checkpoint", choices=("best", "last"),
+                          default="best")
+
+    listing = commands.add_parser("list", help="list models and tasks")
+    listing.add_argument("pattern", nargs="?", default="*")
+
+    describe = commands.add_parser("describe", help="a model's or task's "
+                                   "options and defaults")
+    describe.add_argument("name")
+    return parser
+
+
+def run_train(args):
+    from zoo import training
+
+    if args.resume:
+        return training.resume(args.resume, epochs=args.epochs)
+    if not args.model or not args.task:
+        raise ValueError(
+            "`ntm-keras train` needs a MODEL and --task TASK, e.g. "
+            "`ntm-keras train lstm_tiny --task copy`, or --resume RUN_DIR."
+        )
+    return training.train(
+        args.model,
+        args.task,
+        overrides=_parse_sets(args.set),
+        log_dir=args.log_dir,
+        epochs=args.epochs if args.epochs is not None else 10,
+        steps_per_epoch=args.steps_per_epoch,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        learning_rate=args.learning_rate,
+        curriculum=args.curriculum,
+        jit_compile=args.jit_compile == "on",
+    )
+
+
+def run_eval(args):
+    from zoo import evaluation
+
+    rows = evaluation.evaluate_lengths(
+        args.run_dir,
+        _parse_lengths(args.lengths),
+        num_sequences=args.num_sequences,
+        batch_size=args.batch_size,
+        which=args.checkpoint,
+    )
+    print(evaluation.format_table(rows))
+    print(f"Wrote {os.path.join(args.run_dir, evaluation.EVAL_DIR)}/"
+          "lengths.json and lengths.png")
+
+
+def run_list(args):
+    import tasks
+    import zoo
+
+    print("Models:")
+    for name in zoo.list(args.pattern):
+        spec = zoo.describe(name)
+        print(f"  {name:<22} {spec.description}")
+    print("Tasks:")
+    for name in tasks.list(args.pattern):
+        doc = (tasks.registry.task_class(name).__doc__ or "").strip()
+        print(f"  {name:<22} {doc.splitlines()[0] if doc else ''}")
+
+
+def run_describe(args):
+    import tasks
+    import zoo
+
+    if args.name in tasks.list():
+        print(f"Task {args.name}")
+        for key, value in tasks.options(args.name).items():
+            print(f"  {key} = {value!r}")
+        return
+    spec = zoo.describe(args.name)
+    print(f"Model {spec.name}: {spec.description}")
+    print(f"  tags: {', '.join(spec.tags)}")
+    for key, value in spec.defaults.items():
+        print(f"  {key} = {value!r}")
+
+
+def main(argv=None):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    args = build_parser().parse_args(argv)
+    handlers = {
+        "train": run_train,
+        "eval": run_eval,
+        "list": run_list,
+        "describe": run_describe,
+    }
+    try:
+        handlers[args.command](args)
+    except (ValueError, TypeError) as error:
+        print(f"ntm-keras {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

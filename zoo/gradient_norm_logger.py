@@ -1,0 +1,26 @@
+"""Logs the mean global gradient norm of each epoch."""
+
+import keras
+
+
+class GradientNormLogger(keras.callbacks.Callback):
+    """Adds `gradient_norm` (the epoch's mean, before clipping) to the logs.
+
+    Needs an optimizer with a `gradient_norm` variable, such as
+    `ntm_keras.optimizers.MonitoredAdam`; with another optimizer it does
+    nothing.
+    """
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._total = 0.0
+        self._count = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        norm = getattr(self.model.optimizer, "gradient_norm", None)
+        if norm is not None:
+            self._total += float(keras.ops.convert_to_numpy(norm))
+            self._count += 1
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None and self._count:
+            logs["gradient_norm"] = self._total / self._count

@@ -1,0 +1,221 @@
+"""Training runs: `train` starts one, `resume` continues a killed one."""
+
+import pathlib
+
+import keras
+
+import tasks
+from ntm_keras import validation
+from zoo import checkpointing, compiling, registry, run_files
+from zoo.callbacks import callbacks as standard_callbacks
+from zoo.curriculum import CURRICULA
+
+TRAINING_DEFAULTS = {
+    "epochs": 10,
+    "steps_per_epoch": 100,
+    "batch_size": 32,
+    "seed": 0,
+    "learning_rate": compiling.DEFAULT_LEARNING_RATE,
+    "global_clipnorm": compiling.DEFAULT_GLOBAL_CLIPNORM,
+    "curriculum": "none",
+    "jit_compile": False,
+}
+
+
+def split_overrides(model_name, task_name, overrides):
+    """Routes `key=value` overrides to the model or the task.
+
+    A key that both take must be prefixed, `model.key` or `task.key`.
+
+    Returns:
+        `(model_overrides, task_overrides)`, two dicts of unparsed values.
+    """
+    model_keys = set(registry.describe(model_name).defaults)
+    task_keys = set(tasks.options(task_name))
+    model_overrides, task_overrides = {}, {}
+    for key, value in overrides.items():
+        owner, _, bare = key.rpartition(".")
+        if owner == "model" or (not owner and bare in model_keys
+                                and bare not in task_keys):
+            model_overrides[bare] = value
+        elif owner == "task" or (not owner and bare in task_keys
+                                 and bare not in model_keys):
+            task_overrides[bare] = value
+        elif not owner and bare in model_keys and bare in task_keys:
+            raise ValueError(
+                f"Ambiguous override {key!r}: both model {model_name!r} and "
+                f"task {task_name!r} take it; write model.{bare} or "
+                f"task.{bare}."
+            )
+        else:
+            valid = sorted(model_keys | task_keys)
+            raise ValueError(
+                f"Unknown override {key!r}: model {model_name!r} and task "
+                f"{task_name!r} take {valid}."
+                f"{validation.did_you_mean(bare, valid)}"
+            )
+    return model_overrides, task_overrides
+
+
+def _check_training_options(options):
+    for key in ("epochs", "steps_per_epoch", "batch_size"):
+        validation.check_positive_int(key, options[key])
+    validation.check_int("seed", options["seed"], minimum=0)
+    validation.check_float("learning_rate", options["learning_rate"],
+                           minimum=0.0)
+    validation.check_choice("curriculum", options["curriculum"], CURRICULA)
+
+
+def _build(config):
+    """Builds the task and the compiled model that `config` describes."""
+    keras.utils.set_random_seed(config["training"]["seed"])
+    task = tasks.get(config["task"]["name"], **config["task"]["options"])
+    model_options = registry.resolve_config(
+        config["model"]["name"], task, **config["model"]["overrides"]
+    )
+    spec = registry.describe(config["model"]["name"])
+    model = spec.factory(name=spec.name, **model_options)
+    training = config["training"]
+    compiling.compile_for_task(
+        model,
+        task,
+        learning_rate=training["learning_rate"],
+        global_clipnorm=training["global_clipnorm"],
+        jit_compile=training["jit_compile"],
+    )
+    return task, model, model_options
+
+
+def train(model_name, task_name, *, overrides=None, log_dir="runs",
+          verbose="auto", **training_options):
+    """Trains a zoo model on a task in a new run directory.
+
+    Everything is built and checked before the run directory is made, so a
+    run that fails to start leaves nothing behind.
+
+    Args:
+        model_name: str. A name from `zoo.list()`.
+        task_name: str. A name from `tasks.list()`.
+        overrides: dict. `{key: value}` for model or task options, values as
+            Python values or command-line strings.
+        log_dir: path. Parent of the run directory. Defaults to `"runs"`.
+        verbose: Keras `fit` verbosity.
+        **training_options: any of `TRAINING_DEFAULTS`.
+
+    Returns:
+        pathlib.Path. The run directory.
+    """
+    unknown = set(training_options) - set(TRAINING_DEFAULTS)
+    if unknown:
+        raise ValueError(
+            f"Unknown training option(s) {sorted(unknown)}; valid options are "
+            f"{sorted(TRAINING_DEFAULTS)}."
+        )
+    options = {**TRAINING_DEFAULTS, **training_options}
+    _check_training_options(options)
+    model_overrides, task_overrides = split_overrides(
+        model_name, task_name, dict(overrides or {})
+    )
+    task_overrides.setdefault("seed", options["seed"])
+    task_options = tasks.get(task_name, **task_overrides).config()
+    config = {
+        "model": {"name": model_name, "overrides": {}},
+        "task": {"name": task_name, "options": task_options},
+        "training": options,
+    }
+    config["model"]["overrides"] = validation.check_overrides(
+        f"model {model_name!r}",
+        model_overrides,
+        registry.describe(model_name).defaults,
+    )
+    task, model, model_options = _build(config)
+    config["model"]["options"] = model_options
+    _check_one_batch(model, task, options["batch_size"])
+    run_dir = run_files.new_run_directory(log_dir, model_name, task_name)
+    config["invocation"] = run_files.describe_invocation()
+    run_files.write_json(run_dir / run_files.CONFIG_FILE, config)
+    return _fit(run_dir, config, task, model, state=None, verbose=verbose)
+
+
+def resume(run_dir, *, epochs=None, verbose="auto"):
+    """Continues a run from its last checkpoint.
+
+    The model, optimizer state, epoch counter, task difficulty and
+    curriculum state all come back, and the train batches continue where
+    the checkpoint left them, so the result equals an uninterrupted run.
+
+    Args:
+        run_dir: path. The run directory to continue.
+        epochs: optional int. A new total number of epochs.
+        verbose: Keras `fit` verbosity.
+
+    Returns:
+        pathlib.Path. The run directory.
+    """
+    run_dir = pathlib.Path(run_dir)
+    config_path = run_dir / run_files.CONFIG_FILE
+    if not config_path.exists():
+        raise ValueError(
+            f"Invalid `run_dir`: {str(run_dir)!r} has no {run_files.CONFIG_FILE};"
+            " expected a directory made by `ntm-keras train`."
+        )
+    config = run_files.read_json(config_path)
+    if epochs is not None:
+        config["training"]["epochs"] = validation.check_positive_int(
+            "epochs", epochs
+        )
+        run_files.write_json(config_path, config)
+    task, model, _ = _build(config)
+    state = checkpointing.last_state(run_dir)
+    if state is not None:
+        model = checkpointing.load_checkpoint(run_dir, "last")
+    return _fit(run_dir, config, task, model, state=state, verbose=verbose)
+
+
+def _check_one_batch(model, task, batch_size):
+    inputs, _, _ = next(iter(task.dataset("validation", batch_size)))
+    model(inputs[:1])
+
+
+def _fit(run_dir, config, task, model, *, state, verbose):
+    training = config["training"]
+    initial_epoch = 0
+    run_callbacks = standard_callbacks(
+        run_dir, task=task, curriculum_name=training["curriculum"]
+    )
+    if state is not None:
+        initial_epoch = state["epoch"]
+        task.set_difficulty(state["difficulty"])
+        for callback in run_callbacks:
+            if isinstance(callback, checkpointing.RunCheckpoint):
+                callback.restore(state)
+            if state["curriculum"] and hasattr(callback, "set_state"):
+                callback.set_state(state["curriculum"])
+    print(f"Run directory: {run_dir}")
+    print(f"Watch it with: tensorboard --logdir {run_dir.parent}")
+    batch_size = training["batch_size"]
+    steps = training["steps_per_epoch"]
+    history = model.fit(
+        task.dataset("train", batch_size, start=initial_epoch * steps),
+        steps_per_epoch=steps,
+        epochs=training["epochs"],
+        initial_epoch=initial_epoch,
+        validation_data=task.dataset("validation", batch_size),
+        callbacks=run_callbacks,
+        shuffle=False,
+        verbose=verbose,
+    )
+    final = {
+        "epochs": training["epochs"],
+        "difficulty": task.difficulty,
+        "last_epoch": {
+            key: values[-1] for key, values in history.history.items()
+        } or (state or {}).get("logs", {}),
+        "test": model.evaluate(
+            task.dataset("test", batch_size), return_dict=True, verbose=0
+        ),
+    }
+    run_files.write_json(run_dir / run_files.METRICS_FILE, final)
+    print(f"Final metrics: {run_dir / run_files.METRICS_FILE}")
+    return run_dir
+
