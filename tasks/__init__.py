@@ -1,14 +1,13 @@
 """Tasks: seeded `tf.data` pipelines with their losses and metrics.
 
-    import tasks
-    task = tasks.get("copy", max_length=20)
-    dataset = task.dataset("train", batch_size=32)
+import tasks
+task = tasks.get("copy", max_length=20)
+dataset = task.dataset("train", batch_size=32)
 """
 
+from tasks import algorithmic  # noqa: E402, F401  (registers the tasks)
 from tasks.registry import get, list_tasks, options, register
 from tasks.task import Task, TaskSpec
-
-from tasks import algorithmic  # noqa: E402, F401  (registers the tasks)
 
 list = list_tasks  # noqa: A001  (the registry's public name)
 

@@ -1,17 +1,22 @@
 """The model zoo: a registry of prebuilt models and the training glue.
 
-    import zoo
-    zoo.list()                      # ['lstm', 'lstm_tiny', ...]
-    model = zoo.get("lstm_tiny")    # uncompiled, default sizes
-    model = zoo.get("lstm", task=tasks.get("copy"))  # sized and compiled
+import zoo
+zoo.list()                      # ['lstm', 'lstm_tiny', ...]
+model = zoo.get("lstm_tiny")    # uncompiled, default sizes
+model = zoo.get("lstm", task=tasks.get("copy"))  # sized and compiled
 """
 
+from zoo import lstm  # noqa: E402, F401  (registers the families)
 from zoo.callbacks import callbacks
 from zoo.compiling import check_model_fits_task, compile_for_task
-from zoo.registry import ModelSpec, describe, get, list_models, register
-from zoo.registry import resolve_config
-
-from zoo import lstm  # noqa: E402, F401  (registers the families)
+from zoo.registry import (
+    ModelSpec,
+    describe,
+    get,
+    list_models,
+    register,
+    resolve_config,
+)
 
 list = list_models  # noqa: A001  (the registry's public name)
 

@@ -44,8 +44,9 @@ class RunCheckpoint(keras.callbacks.Callback):
         monitor: str. Validation log key. Defaults to `"val_loss"`.
     """
 
-    def __init__(self, directory, *, task=None, curriculum=None,
-                 monitor="val_loss"):
+    def __init__(
+        self, directory, *, task=None, curriculum=None, monitor="val_loss"
+    ):
         super().__init__()
         self.directory = pathlib.Path(directory)
         self.task = task
@@ -61,7 +62,8 @@ class RunCheckpoint(keras.callbacks.Callback):
         difficulty = self.task.difficulty if self.task is not None else 0
         value = logs.get(self.monitor, logs.get("loss", math.inf))
         if (difficulty, -value) > (
-            self.best["difficulty"], -self.best["value"]
+            self.best["difficulty"],
+            -self.best["value"],
         ):
             save_model(self.model, self.directory / BEST_FILE)
             self.best = {

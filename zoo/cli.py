@@ -43,15 +43,21 @@ def build_parser():
     train.add_argument("--batch-size", type=int, default=32)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--learning-rate", type=float, default=1e-3)
-    train.add_argument("--curriculum", default="none",
-                       help="none or doubling")
+    train.add_argument("--curriculum", default="none", help="none or doubling")
     train.add_argument("--jit-compile", choices=("on", "off"), default="off")
     train.add_argument("--log-dir", default="runs")
-    train.add_argument("--set", action="append", metavar="KEY=VALUE",
-                       help="model or task option (model.KEY / task.KEY "
-                            "where both take it); repeatable")
-    train.add_argument("--resume", metavar="RUN_DIR",
-                       help="continue this run from its last checkpoint")
+    train.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="model or task option (model.KEY / task.KEY "
+        "where both take it); repeatable",
+    )
+    train.add_argument(
+        "--resume",
+        metavar="RUN_DIR",
+        help="continue this run from its last checkpoint",
+    )
 
     evaluate = commands.add_parser(
         "eval", help="length-generalisation table and plot of a run"
@@ -60,14 +66,16 @@ def build_parser():
     evaluate.add_argument("--lengths", default="10,20,40,80")
     evaluate.add_argument("--num-sequences", type=int, default=256)
     evaluate.add_argument("--batch-size", type=int, default=32)
-    evaluate.add_argument("--checkpoint", choices=("best", "last"),
-                          default="best")
+    evaluate.add_argument(
+        "--checkpoint", choices=("best", "last"), default="best"
+    )
 
     listing = commands.add_parser("list", help="list models and tasks")
     listing.add_argument("pattern", nargs="?", default="*")
 
-    describe = commands.add_parser("describe", help="a model's or task's "
-                                   "options and defaults")
+    describe = commands.add_parser(
+        "describe", help="a model's or task's options and defaults"
+    )
     describe.add_argument("name")
     return parser
 
@@ -108,8 +116,10 @@ def run_eval(args):
         which=args.checkpoint,
     )
     print(evaluation.format_table(rows))
-    print(f"Wrote {os.path.join(args.run_dir, evaluation.EVAL_DIR)}/"
-          "lengths.json and lengths.png")
+    print(
+        f"Wrote {os.path.join(args.run_dir, evaluation.EVAL_DIR)}/"
+        "lengths.json and lengths.png"
+    )
 
 
 def run_list(args):

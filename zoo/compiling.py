@@ -1,7 +1,6 @@
 """Compiling a model for a task: loss, metrics and the default optimizer."""
 
-from ntm_keras import optimizers
-from ntm_keras import validation
+from ntm_keras import optimizers, validation
 
 DEFAULT_LEARNING_RATE = 1e-3
 DEFAULT_GLOBAL_CLIPNORM = 50.0
@@ -64,9 +63,7 @@ def compile_for_task(
     """
     check_model_fits_task(model, task)
     if isinstance(learning_rate, (int, float)):
-        validation.check_float(
-            "learning_rate", learning_rate, minimum=0.0
-        )
+        validation.check_float("learning_rate", learning_rate, minimum=0.0)
     validation.check_float("global_clipnorm", global_clipnorm, minimum=0.0)
     model.compile(
         optimizer=optimizers.MonitoredAdam(

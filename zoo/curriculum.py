@@ -54,8 +54,14 @@ class DoublingCurriculum(Curriculum):
         monitor: str. Defaults to `"val_bit_errors_per_sequence"`.
     """
 
-    def __init__(self, task, *, start=None, threshold=1.0,
-                 monitor="val_bit_errors_per_sequence"):
+    def __init__(
+        self,
+        task,
+        *,
+        start=None,
+        threshold=1.0,
+        monitor="val_bit_errors_per_sequence",
+    ):
         super().__init__(task)
         low, high = task.difficulty_range
         if start is None:

@@ -11,8 +11,9 @@ from zoo import checkpointing, compiling, run_files
 EVAL_DIR = "eval"
 
 
-def evaluate_lengths(run_dir, lengths, *, num_sequences=256, batch_size=32,
-                     which="best"):
+def evaluate_lengths(
+    run_dir, lengths, *, num_sequences=256, batch_size=32, which="best"
+):
     """Evaluates a run's model on sequences of each of `lengths`.
 
     Writes `eval/lengths.json` and `eval/lengths.png` in the run directory.
@@ -34,7 +35,7 @@ def evaluate_lengths(run_dir, lengths, *, num_sequences=256, batch_size=32,
         raise ValueError("Invalid `lengths`: received none; expected >= 1.")
     validation.check_positive_int("num_sequences", num_sequences)
     validation.check_choice("which", which, ("best", "last"))
-    config = run_files.read_json(run_dir / run_files.CONFIG_FILE)
+    config = run_files.read_config(run_dir)
     task_name = config["task"]["name"]
     options = dict(config["task"]["options"])
     if "generalisation_lengths" not in options:
@@ -42,8 +43,9 @@ def evaluate_lengths(run_dir, lengths, *, num_sequences=256, batch_size=32,
             f"Task {task_name!r} has no sequence length to vary; length "
             "evaluation needs a task with `generalisation_lengths`."
         )
-    options.update(generalisation_lengths=tuple(lengths),
-                   eval_size=num_sequences)
+    options.update(
+        generalisation_lengths=tuple(lengths), eval_size=num_sequences
+    )
     task = tasks.get(task_name, **options)
     model = checkpointing.load_checkpoint(run_dir, which)
     compiling.check_model_fits_task(model, task)
@@ -51,43 +53,63 @@ def evaluate_lengths(run_dir, lengths, *, num_sequences=256, batch_size=32,
     for length, split in zip(lengths, task.generalisation_splits):
         dataset = task.dataset(split, batch_size)
         result = model.evaluate(dataset, return_dict=True, verbose=0)
-        scored_bits = sum(
-            float(np.sum(mask)) for _, _, mask in dataset
-        ) * task.spec.output_dim / num_sequences
+        scored_bits = (
+            sum(float(np.sum(mask)) for _, _, mask in dataset)
+            * task.spec.output_dim
+            / num_sequences
+        )
         errors = result["bit_errors_per_sequence"]
-        rows.append({
-            "length": length,
-            "bits_per_sequence": result["bits_per_sequence"],
-            "bit_errors_per_sequence": errors,
-            "sequence_accuracy": result["sequence_accuracy"],
-            "bit_accuracy": 1.0 - errors / max(scored_bits, 1.0),
-        })
+        rows.append(
+            {
+                "length": length,
+                "bits_per_sequence": result["bits_per_sequence"],
+                "bit_errors_per_sequence": errors,
+                "sequence_accuracy": result["sequence_accuracy"],
+                "bit_accuracy": 1.0 - errors / max(scored_bits, 1.0),
+            }
+        )
     out = run_dir / EVAL_DIR
     out.mkdir(exist_ok=True)
-    run_files.write_json(out / "lengths.json", {
-        "checkpoint": which,
-        "num_sequences": num_sequences,
-        "train_max_length": config["task"]["options"].get("max_length"),
-        "rows": rows,
-    })
-    plot_lengths(rows, out / "lengths.png", title=run_dir.name,
-                 train_max_length=options.get("max_length"))
+    run_files.write_json(
+        out / "lengths.json",
+        {
+            "checkpoint": which,
+            "num_sequences": num_sequences,
+            "train_max_length": config["task"]["options"].get("max_length"),
+            "rows": rows,
+        },
+    )
+    plot_lengths(
+        rows,
+        out / "lengths.png",
+        title=run_dir.name,
+        train_max_length=options.get("max_length"),
+    )
     return rows
 
 
 def format_table(rows):
     """Returns the rows as an aligned text table."""
-    header = ("length", "bits/seq", "bit errors/seq", "seq accuracy",
-              "bit accuracy")
+    header = (
+        "length",
+        "bits/seq",
+        "bit errors/seq",
+        "seq accuracy",
+        "bit accuracy",
+    )
     lines = ["  ".join(f"{h:>14}" for h in header)]
     for row in rows:
-        lines.append("  ".join([
-            f"{row['length']:>14d}",
-            f"{row['bits_per_sequence']:>14.3f}",
-            f"{row['bit_errors_per_sequence']:>14.3f}",
-            f"{row['sequence_accuracy']:>14.3f}",
-            f"{row['bit_accuracy']:>14.4f}",
-        ]))
+        lines.append(
+            "  ".join(
+                [
+                    f"{row['length']:>14d}",
+                    f"{row['bits_per_sequence']:>14.3f}",
+                    f"{row['bit_errors_per_sequence']:>14.3f}",
+                    f"{row['sequence_accuracy']:>14.3f}",
+                    f"{row['bit_accuracy']:>14.4f}",
+                ]
+            )
+        )
     return "\n".join(lines)
 
 
@@ -102,22 +124,35 @@ def plot_lengths(rows, path, *, title="", train_max_length=None):
     figure, (errors_axis, accuracy_axis) = pyplot.subplots(
         1, 2, figsize=(10, 4)
     )
-    errors_axis.plot(lengths, [r["bit_errors_per_sequence"] for r in rows],
-                     marker="o")
+    errors_axis.plot(
+        lengths, [r["bit_errors_per_sequence"] for r in rows], marker="o"
+    )
     errors_axis.set_xlabel("sequence length")
     errors_axis.set_ylabel("bit errors per sequence")
-    accuracy_axis.plot(lengths, [r["sequence_accuracy"] for r in rows],
-                       marker="o", label="sequence accuracy")
-    accuracy_axis.plot(lengths, [r["bit_accuracy"] for r in rows],
-                       marker="s", label="bit accuracy")
+    accuracy_axis.plot(
+        lengths,
+        [r["sequence_accuracy"] for r in rows],
+        marker="o",
+        label="sequence accuracy",
+    )
+    accuracy_axis.plot(
+        lengths,
+        [r["bit_accuracy"] for r in rows],
+        marker="s",
+        label="bit accuracy",
+    )
     accuracy_axis.set_xlabel("sequence length")
     accuracy_axis.set_ylim(-0.02, 1.02)
     accuracy_axis.legend()
     for axis in (errors_axis, accuracy_axis):
         axis.grid(alpha=0.3)
         if train_max_length:
-            axis.axvline(train_max_length, color="gray", linestyle="--",
-                         label="longest training length")
+            axis.axvline(
+                train_max_length,
+                color="gray",
+                linestyle="--",
+                label="longest training length",
+            )
     figure.suptitle(title)
     figure.tight_layout()
     figure.savefig(path, dpi=100)

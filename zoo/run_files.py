@@ -110,3 +110,14 @@ def describe_invocation():
         "commit": git_commit(),
         "versions": versions(),
     }
+
+
+def read_config(run_dir):
+    """Returns a run's `config.json`; raises `ValueError` if there is none."""
+    path = pathlib.Path(run_dir) / CONFIG_FILE
+    if not path.exists():
+        raise ValueError(
+            f"Invalid `run_dir`: {str(run_dir)!r} has no {CONFIG_FILE}; "
+            "expected a directory made by `ntm-keras train`."
+        )
+    return read_json(path)

@@ -35,11 +35,13 @@ def split_overrides(model_name, task_name, overrides):
     model_overrides, task_overrides = {}, {}
     for key, value in overrides.items():
         owner, _, bare = key.rpartition(".")
-        if owner == "model" or (not owner and bare in model_keys
-                                and bare not in task_keys):
+        if owner == "model" or (
+            not owner and bare in model_keys and bare not in task_keys
+        ):
             model_overrides[bare] = value
-        elif owner == "task" or (not owner and bare in task_keys
-                                 and bare not in model_keys):
+        elif owner == "task" or (
+            not owner and bare in task_keys and bare not in model_keys
+        ):
             task_overrides[bare] = value
         elif not owner and bare in model_keys and bare in task_keys:
             raise ValueError(
@@ -61,8 +63,9 @@ def _check_training_options(options):
     for key in ("epochs", "steps_per_epoch", "batch_size"):
         validation.check_positive_int(key, options[key])
     validation.check_int("seed", options["seed"], minimum=0)
-    validation.check_float("learning_rate", options["learning_rate"],
-                           minimum=0.0)
+    validation.check_float(
+        "learning_rate", options["learning_rate"], minimum=0.0
+    )
     validation.check_choice("curriculum", options["curriculum"], CURRICULA)
 
 
@@ -86,8 +89,15 @@ def _build(config):
     return task, model, model_options
 
 
-def train(model_name, task_name, *, overrides=None, log_dir="runs",
-          verbose="auto", **training_options):
+def train(
+    model_name,
+    task_name,
+    *,
+    overrides=None,
+    log_dir="runs",
+    verbose="auto",
+    **training_options,
+):
     """Trains a zoo model on a task in a new run directory.
 
     Everything is built and checked before the run directory is made, so a
@@ -154,12 +164,7 @@ def resume(run_dir, *, epochs=None, verbose="auto"):
     """
     run_dir = pathlib.Path(run_dir)
     config_path = run_dir / run_files.CONFIG_FILE
-    if not config_path.exists():
-        raise ValueError(
-            f"Invalid `run_dir`: {str(run_dir)!r} has no {run_files.CONFIG_FILE};"
-            " expected a directory made by `ntm-keras train`."
-        )
-    config = run_files.read_json(config_path)
+    config = run_files.read_config(run_dir)
     if epochs is not None:
         config["training"]["epochs"] = validation.check_positive_int(
             "epochs", epochs
@@ -210,7 +215,8 @@ def _fit(run_dir, config, task, model, *, state, verbose):
         "difficulty": task.difficulty,
         "last_epoch": {
             key: values[-1] for key, values in history.history.items()
-        } or (state or {}).get("logs", {}),
+        }
+        or (state or {}).get("logs", {}),
         "test": model.evaluate(
             task.dataset("test", batch_size), return_dict=True, verbose=0
         ),
@@ -218,4 +224,3 @@ def _fit(run_dir, config, task, model, *, state, verbose):
     run_files.write_json(run_dir / run_files.METRICS_FILE, final)
     print(f"Final metrics: {run_dir / run_files.METRICS_FILE}")
     return run_dir
-

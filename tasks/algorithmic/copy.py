@@ -115,7 +115,10 @@ class Copy(BitTask):
             tf.random.experimental.stateless_split(seed, 2)
         )
         lengths = tf.random.stateless_uniform(
-            [batch_size], length_seed, minval=low, maxval=high + 1,
+            [batch_size],
+            length_seed,
+            minval=low,
+            maxval=high + 1,
             dtype=tf.int32,
         )  # (B,)
         longest = tf.reduce_max(lengths)

@@ -1,0 +1,40 @@
+import pytest
+
+from ntm_keras import validation
+
+
+def test_check_positive_int_rejects_zero_with_argument_name():
+    with pytest.raises(ValueError, match=r"`units`.*received 0.*>= 1"):
+        validation.check_positive_int("units", 0)
+
+
+def test_check_int_rejects_bool_and_float():
+    with pytest.raises(TypeError, match="`units`"):
+        validation.check_int("units", True)
+    with pytest.raises(TypeError, match="expected an int"):
+        validation.check_int("units", 2.5)
+
+
+def test_check_choice_suggests_close_match():
+    with pytest.raises(ValueError, match="Did you mean 'bits'"):
+        validation.check_choice("modality", "bit", ("bits", "tokens"))
+
+
+def test_parse_value_follows_the_default_type():
+    assert validation.parse_value("n", "12", 3) == 12
+    assert validation.parse_value("lr", "0.5", 1.0) == 0.5
+    assert validation.parse_value("flag", "off", True) is False
+    assert validation.parse_value("lengths", "10,20", (1,)) == (10, 20)
+    with pytest.raises(ValueError, match=r"`n`.*'ten'.*int"):
+        validation.parse_value("n", "ten", 3)
+
+
+def test_check_overrides_rejects_unknown_and_wrong_type():
+    defaults = {"units": 8, "modality": "bits"}
+    with pytest.raises(ValueError, match="Did you mean 'units'"):
+        validation.check_overrides("model 'x'", {"unit": 3}, defaults)
+    with pytest.raises(TypeError, match="`units`.*expected int"):
+        validation.check_overrides("model 'x'", {"units": 2.5}, defaults)
+    assert validation.check_overrides("m", {"units": "4"}, defaults) == {
+        "units": 4
+    }

@@ -1,0 +1,90 @@
+"""Helpers shared by the tests."""
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+
+REPOSITORY = pathlib.Path(__file__).resolve().parents[1]
+
+# Loads each saved model with nothing but `import ntm_keras`, and compares its
+# predictions and config with those recorded at save time.
+_LOAD_SCRIPT = """
+import json, sys
+import numpy as np
+import keras
+import ntm_keras
+results = {}
+for entry in json.loads(sys.argv[1]):
+    model = keras.models.load_model(entry["path"], safe_mode=True)
+    data = np.load(entry["arrays"])
+    predictions = model.predict(data["inputs"], verbose=0)
+    results[entry["path"]] = {
+        "max_difference": float(np.max(np.abs(predictions - data["expected"]))),
+        "config": json.loads(json.dumps(model.get_config(), default=str)),
+    }
+print("RESULTS=" + json.dumps(results))
+"""
+
+
+def clean_environment():
+    """Returns the environment for subprocesses: TensorFlow backend, quiet."""
+    environment = dict(os.environ)
+    environment["KERAS_BACKEND"] = "tensorflow"
+    environment["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    return environment
+
+
+def load_in_fresh_process(entries):
+    """Loads saved models in a new Python that imports only `ntm_keras`.
+
+    Args:
+        entries: list of dicts with `path` (a `.keras` file) and `arrays`
+            (an `.npz` with `inputs` and `expected`).
+
+    Returns:
+        dict from path to `{"max_difference", "config"}`.
+    """
+    result = subprocess.run(
+        [sys.executable, "-c", _LOAD_SCRIPT, json.dumps(entries)],
+        capture_output=True,
+        text=True,
+        env=clean_environment(),
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    line = [x for x in result.stdout.splitlines() if x.startswith("RESULTS=")]
+    return json.loads(line[-1].removeprefix("RESULTS="))
+
+
+def run_saving_test(model, inputs, directory):
+    """Saves `model`, reloads it in a fresh process and compares.
+
+    Checks that the reloaded model has the same config and predictions within
+    1e-6, with only `import ntm_keras` and safe mode.
+    """
+    path = pathlib.Path(directory) / f"{model.name}.keras"
+    arrays = pathlib.Path(directory) / f"{model.name}.npz"
+    expected = model.predict(inputs, verbose=0)
+    model.save(path)
+    np.savez(arrays, inputs=inputs, expected=expected)
+    loaded = load_in_fresh_process([{"path": str(path), "arrays": str(arrays)}])
+    entry = loaded[str(path)]
+    assert entry["max_difference"] <= 1e-6
+    original = json.loads(json.dumps(model.get_config(), default=str))
+    assert entry["config"] == original
+
+
+def run_cli(*arguments, cwd=None, timeout=600):
+    """Runs `python -m zoo.cli ARGUMENTS` and returns the completed process."""
+    return subprocess.run(
+        [sys.executable, "-m", "zoo.cli", *map(str, arguments)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=clean_environment(),
+        timeout=timeout,
+    )
