@@ -62,8 +62,7 @@ class Task:
         self.eval_size = validation.check_positive_int("eval_size", eval_size)
         self.spec = None
         self.generalisation_splits = ()
-        self.difficulty_range = (0, 0)
-        self._difficulty = None
+        self._init_difficulty(0, 0)  # tasks with a difficulty knob redo this
 
     # -- Options -----------------------------------------------------------
 

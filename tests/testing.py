@@ -88,3 +88,66 @@ def run_cli(*arguments, cwd=None, timeout=600):
         env=clean_environment(),
         timeout=timeout,
     )
+
+
+def run_layer_test(
+    cls,
+    init_kwargs,
+    input_shape,
+    expected_output_shape,
+    *,
+    expected_num_trainable_weights=None,
+    expected_num_non_trainable_weights=0,
+    input_dtype="float32",
+):
+    """Checks the basic contract of a single-input layer.
+
+    Config round trip (JSON-equal), weight counts after `build`, symbolic
+    output shape, an eager call, and one `fit` step inside a model that
+    changes the layer's weights and gives a finite loss.
+
+    Args:
+        cls: the layer class.
+        init_kwargs: dict. Constructor arguments.
+        input_shape: tuple. Full input shape, batch included.
+        expected_output_shape: tuple. Full output shape.
+        expected_num_trainable_weights: optional int.
+        expected_num_non_trainable_weights: int.
+        input_dtype: str. `"int32"` for token ids.
+
+    Returns:
+        The built layer.
+    """
+    import keras
+
+    layer = cls(**init_kwargs)
+    config = layer.get_config()
+    restored = cls.from_config(config)
+    assert json.dumps(restored.get_config(), sort_keys=True, default=str) == (
+        json.dumps(config, sort_keys=True, default=str)
+    )
+    symbolic = keras.Input(batch_shape=input_shape, dtype=input_dtype)
+    output = layer(symbolic)
+    assert tuple(output.shape) == tuple(expected_output_shape)
+    if expected_num_trainable_weights is not None:
+        assert len(layer.trainable_weights) == expected_num_trainable_weights
+    assert len(layer.non_trainable_weights) == (
+        expected_num_non_trainable_weights
+    )
+    rng = np.random.default_rng(0)
+    if input_dtype.startswith("int"):
+        data = rng.integers(0, 5, size=input_shape).astype(input_dtype)
+    else:
+        data = rng.standard_normal(input_shape).astype(input_dtype)
+    eager = keras.ops.convert_to_numpy(layer(data))
+    assert eager.shape == tuple(expected_output_shape)
+    assert np.all(np.isfinite(eager))
+    model = keras.Model(symbolic, output)
+    model.compile(optimizer="sgd", loss="mse")
+    before = [w.copy() for w in model.get_weights()]
+    history = model.fit(data, np.ones_like(eager), epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+    if layer.trainable_weights:
+        after = model.get_weights()
+        assert any(not np.allclose(a, b) for a, b in zip(before, after))
+    return layer
