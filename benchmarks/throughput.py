@@ -1,8 +1,11 @@
 """Training and data-pipeline throughput of zoo models, as JSON.
 
     python benchmarks/throughput.py lstm --task copy --batch-size 32
-    python benchmarks/throughput.py lstm lstm_tiny --task copy --batch-size 1 \
-        --jit-compile on --set max_length=20
+    python benchmarks/throughput.py ntm lstm:units=100,num_layers=1 \
+        --task copy --batch-size 1 --jit-compile on --set max_length=20
+
+A model may carry its own overrides after a colon (`NAME:key=value,...`);
+`--set` applies to every model and to the task.
 
 For each model: training sequences per second through `model.fit` on the
 task's real pipeline (the median over several timed windows, after warm-up
@@ -133,11 +136,16 @@ def main(argv=None):
     args = parser.parse_args(argv)
     overrides = dict(pair.split("=", 1) for pair in args.set)
     results = []
-    for name in args.models:
+    for entry in args.models:
+        name, _, own = entry.partition(":")
+        own = dict(pair.split("=", 1) for pair in own.split(",") if pair)
         model_overrides, task_overrides = training.split_overrides(
             name, args.task, overrides
         )
-        results.append(measure(name, args, model_overrides, task_overrides))
+        model_overrides.update(own)
+        result = measure(name, args, model_overrides, task_overrides)
+        result["overrides"] = own
+        results.append(result)
     print(
         json.dumps(
             {

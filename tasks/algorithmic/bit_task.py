@@ -3,10 +3,9 @@
 Legend: B = batch size, T = time steps, D = bits per step.
 """
 
-import keras
 import numpy as np
 
-from ntm_keras import metrics
+from ntm_keras import losses, metrics
 from tasks.task import Task
 
 
@@ -14,11 +13,8 @@ class BitTask(Task):
     """A task whose targets are bit vectors scored with the NTM metrics."""
 
     def loss(self):
-        # Mean cross-entropy per scored bit: the weights of unscored steps
-        # leave the denominator as well as the numerator.
-        return keras.losses.BinaryCrossentropy(
-            reduction="mean_with_sample_weight"
-        )
+        # Nats per sequence, summed over the scored bits (Collier & Beel).
+        return losses.SequenceBinaryCrossentropy()
 
     def metrics(self):
         return [

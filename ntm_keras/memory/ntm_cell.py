@@ -1,0 +1,425 @@
+"""The Neural Turing Machine as a Keras RNN cell.
+
+Legend: B = batch size, N = memory slots, W = word size, R = read heads,
+V = write heads, H = R + V heads, S = shift offsets, U = controller units.
+"""
+
+import math
+
+import keras
+from keras import ops
+
+from ntm_keras import validation
+from ntm_keras.memory import addressing
+
+CONTROLLERS = ("lstm", "feedforward")
+MEMORY_INITS = ("constant", "learned", "random")
+INITIALIZATIONS = ("ntm", "keras")
+
+# Memory starts at this constant in `memory_init="constant"` mode
+# (Collier & Beel 2018 found it the most reliable choice).
+MEMORY_CONSTANT = 1e-6
+
+
+def _split_sizes(num_heads, num_write_heads, word_size, shift_range):
+    """Sizes of the named controls inside the head projection."""
+    return {
+        "keys": num_heads * word_size,  # k_t
+        "strengths": num_heads,  # beta_t
+        "gates": num_heads,  # g_t
+        "shifts": num_heads * shift_range,  # s_t
+        "sharpening": num_heads,  # gamma_t
+        "erase": num_write_heads * word_size,  # e_t
+        "add": num_write_heads * word_size,  # a_t
+    }
+
+
+@keras.saving.register_keras_serializable(package="ntm_keras")
+class NTMCell(keras.layers.Layer):
+    """Neural Turing Machine cell: a controller with a read/write memory.
+
+    At each step the controller (an LSTM or a feed-forward network) reads the
+    input and the previous read vectors. One linear projection of its output,
+    clipped to `+-clip_value`, gives every head's controls: key, strength,
+    interpolation gate, shift weights and sharpening exponent, plus the
+    erase and add vectors of the write heads. Every head then addresses the
+    memory by content, interpolation, circular shift and sharpening
+    (`ntm_keras.memory.addressing`); the read heads read, and the write heads
+    erase and add. The cell's output is the controller output concatenated
+    with the new read vectors; put a `Dense` layer on top for the task's
+    outputs. See [Graves et al. 2014](https://arxiv.org/abs/1410.5401) and,
+    for the numerics, [Collier & Beel 2018](https://arxiv.org/abs/1807.08518).
+
+    Read and write heads address the memory as it was before this step's
+    write, so all heads are addressed in one batched computation.
+
+    The weights do not depend on `memory_size` (unless
+    `memory_init="learned"`), so a trained cell can be rebuilt with a larger
+    memory for longer sequences. The initial weightings focus on slot 0
+    with a learned sharpness, and the initial read vectors are learned.
+
+    States, in order (`NTMCell.state_names`), each `(batch_size, size)`:
+    `memory` (N * W, flattened), `read_vectors` (R * W), `read_weights`
+    (R * N), `write_weights` (V * N), then `controller_h_<i>` and
+    `controller_c_<i>` (U each) per LSTM controller layer.
+
+    Args:
+        units: int. Controller units per layer. Defaults to `100`.
+        memory_size: int. Number of slots N. Defaults to `128`.
+        word_size: int. Width of each slot W. Defaults to `20`.
+        num_read_heads: int. Defaults to `1`.
+        num_write_heads: int. Defaults to `1`.
+        shift_range: int. Odd number of shift offsets S, centred on 0.
+            Defaults to `3` (offsets -1, 0, +1).
+        controller: str. `"lstm"` or `"feedforward"`. Defaults to `"lstm"`.
+        controller_layers: int. Defaults to `1`.
+        memory_init: str. `"constant"` (1e-6), `"learned"` (a trained bias,
+            ties the weights to N) or `"random"` (uniform, drawn per
+            sequence). Defaults to `"constant"`.
+        initialization: str. `"ntm"`: controller weights uniform in
+            +-5 / sqrt(fan_in + fan_out) with zero biases, head projection
+            Glorot-uniform with gain 1.4 and small normal biases (the scheme
+            of the widely used PyTorch NTM, which makes the NTM learn much
+            sooner); `"keras"`: Keras's default initializers. Defaults to
+            `"ntm"`.
+        clip_value: float. Bound on the raw head controls. Defaults to `20`.
+        seed: int. Seed of `memory_init="random"`. Defaults to `None`.
+        **kwargs: base `Layer` arguments.
+
+    Call arguments:
+        inputs: `(batch_size, features)`, one time step.
+        states: list of `(batch_size, size)` tensors in `state_names` order.
+        training: bool. Unused; accepted for `keras.layers.RNN`.
+
+    Returns:
+        `(output, new_states)`: output `(batch_size, units + R * W)`.
+
+    Example:
+
+    >>> cell = NTMCell(units=32, memory_size=16, word_size=8)
+    >>> layer = keras.layers.RNN(cell, return_sequences=True)
+    >>> layer(keras.ops.ones((2, 5, 9))).shape
+    (2, 5, 40)
+    """
+
+    def __init__(
+        self,
+        units=100,
+        memory_size=128,
+        word_size=20,
+        num_read_heads=1,
+        num_write_heads=1,
+        shift_range=3,
+        controller="lstm",
+        controller_layers=1,
+        memory_init="constant",
+        initialization="ntm",
+        clip_value=20.0,
+        seed=None,
+        **kwargs,
+    ):
+        validation.check_positive_int("units", units)
+        validation.check_positive_int("memory_size", memory_size)
+        validation.check_positive_int("word_size", word_size)
+        validation.check_positive_int("num_read_heads", num_read_heads)
+        validation.check_positive_int("num_write_heads", num_write_heads)
+        validation.check_positive_int("shift_range", shift_range)
+        if shift_range % 2 == 0 or shift_range > memory_size:
+            raise ValueError(
+                f"Invalid `shift_range`: received {shift_range}; expected an "
+                f"odd number no larger than `memory_size` ({memory_size}), "
+                "e.g. 3 for offsets -1, 0, +1."
+            )
+        validation.check_choice("controller", controller, CONTROLLERS)
+        validation.check_positive_int("controller_layers", controller_layers)
+        validation.check_choice("memory_init", memory_init, MEMORY_INITS)
+        validation.check_choice(
+            "initialization", initialization, INITIALIZATIONS
+        )
+        validation.check_float("clip_value", clip_value, minimum=1e-3)
+        if seed is not None:
+            validation.check_int("seed", seed, minimum=0)
+        super().__init__(**kwargs)
+        self.units = units
+        self.memory_size = memory_size
+        self.word_size = word_size
+        self.num_read_heads = num_read_heads
+        self.num_write_heads = num_write_heads
+        self.shift_range = shift_range
+        self.controller = controller
+        self.controller_layers = controller_layers
+        self.memory_init = memory_init
+        self.initialization = initialization
+        self.clip_value = float(clip_value)
+        self.seed = seed
+        self.num_heads = num_read_heads + num_write_heads
+        self.control_sizes = _split_sizes(
+            self.num_heads, num_write_heads, word_size, shift_range
+        )
+        if memory_init == "random":
+            self.seed_generator = keras.random.SeedGenerator(seed)
+
+    # -- Sizes -------------------------------------------------------------
+
+    @property
+    def state_names(self):
+        names = ["memory", "read_vectors", "read_weights", "write_weights"]
+        if self.controller == "lstm":
+            for index in range(self.controller_layers):
+                names += [f"controller_h_{index}", f"controller_c_{index}"]
+        return tuple(names)
+
+    @property
+    def state_size(self):
+        n, w = self.memory_size, self.word_size
+        sizes = [
+            n * w,
+            self.num_read_heads * w,
+            self.num_read_heads * n,
+            self.num_write_heads * n,
+        ]
+        if self.controller == "lstm":
+            sizes += [self.units, self.units] * self.controller_layers
+        return sizes
+
+    @property
+    def output_size(self):
+        return self.units + self.num_read_heads * self.word_size
+
+    # -- Weights -----------------------------------------------------------
+
+    def _controller_initializers(self, fan_in):
+        if self.initialization == "keras":
+            return {}
+        limit = 5.0 / math.sqrt(fan_in + self.units)
+        uniform = {"minval": -limit, "maxval": limit}
+        return {
+            "kernel_initializer": keras.initializers.RandomUniform(**uniform),
+            "bias_initializer": keras.initializers.Zeros(),
+            "recurrent_initializer": keras.initializers.RandomUniform(
+                **uniform
+            ),
+        }
+
+    def build(self, input_shape):
+        features = input_shape[-1]
+        if features is None:
+            raise ValueError(
+                "Invalid input shape for NTMCell: received "
+                f"{tuple(input_shape)}; the feature size must be known."
+            )
+        self.input_features = features
+        fan_in = features + self.num_read_heads * self.word_size
+        self.controller_cells = []
+        for index in range(self.controller_layers):
+            initializers = self._controller_initializers(fan_in)
+            if self.controller == "lstm":
+                cell = keras.layers.LSTMCell(
+                    self.units,
+                    unit_forget_bias=self.initialization == "keras",
+                    dtype=self.dtype_policy,
+                    name=f"controller_{index}",
+                    **initializers,
+                )
+            else:
+                initializers.pop("recurrent_initializer", None)
+                cell = keras.layers.Dense(
+                    self.units,
+                    activation="tanh",
+                    dtype=self.dtype_policy,
+                    name=f"controller_{index}",
+                    **initializers,
+                )
+            cell.build((input_shape[0], fan_in))
+            self.controller_cells.append(cell)
+            fan_in = self.units
+        if self.initialization == "ntm":
+            head_initializers = {
+                "kernel_initializer": keras.initializers.VarianceScaling(
+                    scale=1.4**2, mode="fan_avg", distribution="uniform"
+                ),
+                "bias_initializer": keras.initializers.RandomNormal(
+                    stddev=0.01
+                ),
+            }
+        else:
+            head_initializers = {}
+        self.head_projection = keras.layers.Dense(
+            sum(self.control_sizes.values()),
+            dtype=self.dtype_policy,
+            name="head_projection",
+            **head_initializers,
+        )
+        self.head_projection.build((input_shape[0], self.units))
+        self.initial_read_vectors = self.add_weight(
+            shape=(self.num_read_heads * self.word_size,),
+            initializer=keras.initializers.RandomNormal(stddev=0.01),
+            name="initial_read_vectors",
+        )
+        self.initial_focus = self.add_weight(
+            shape=(self.num_heads,),
+            initializer=keras.initializers.Constant(5.0),
+            name="initial_focus",
+        )
+        if self.memory_init == "learned":
+            limit = 1.0 / math.sqrt(self.memory_size + self.word_size)
+            self.initial_memory = self.add_weight(
+                shape=(self.memory_size * self.word_size,),
+                initializer=keras.initializers.RandomUniform(-limit, limit),
+                name="initial_memory",
+            )
+
+    # -- Initial state -----------------------------------------------------
+
+    def get_initial_state(self, batch_size=None):
+        n, w = self.memory_size, self.word_size
+        if self.memory_init == "constant":
+            memory = ops.full(
+                (batch_size, n * w), MEMORY_CONSTANT, dtype=self.compute_dtype
+            )
+        elif self.memory_init == "learned":
+            memory = ops.tile(self.initial_memory[None, :], (batch_size, 1))
+        else:
+            limit = 1.0 / math.sqrt(n + w)
+            memory = keras.random.uniform(
+                (batch_size, n * w),
+                -limit,
+                limit,
+                seed=self.seed_generator,
+                dtype=self.compute_dtype,
+            )
+        reads = ops.tile(self.initial_read_vectors[None, :], (batch_size, 1))
+        # Each head starts focused on slot 0, as sharply as it learned to:
+        # softmax(focus * one_hot(0)) over the N slots.
+        first_slot = ops.one_hot(ops.zeros((1,), "int32"), n)  # (1, N)
+        focus = ops.softmax(self.initial_focus[:, None] * first_slot)  # (H,N)
+        read_w = ops.reshape(focus[: self.num_read_heads], (1, -1))
+        write_w = ops.reshape(focus[self.num_read_heads :], (1, -1))
+        states = [
+            memory,
+            reads,
+            ops.tile(read_w, (batch_size, 1)),
+            ops.tile(write_w, (batch_size, 1)),
+        ]
+        if self.controller == "lstm":
+            zeros = ops.zeros((batch_size, self.units), self.compute_dtype)
+            states += [zeros, zeros] * self.controller_layers
+        return states
+
+    # -- One step ----------------------------------------------------------
+
+    def controls(self, controller_output):
+        """Splits the head projection into named, activated controls.
+
+        Args:
+            controller_output: `(batch_size, units)`.
+
+        Returns:
+            dict of `keys` (B, H, W), `strengths` (B, H), `gates` (B, H),
+            `shifts` (B, H, S), `sharpening` (B, H), `erase` (B, V, W) and
+            `add` (B, V, W).
+        """
+        raw = ops.clip(
+            self.head_projection(controller_output),
+            -self.clip_value,
+            self.clip_value,
+        )
+        parts, start = {}, 0
+        for name, size in self.control_sizes.items():
+            parts[name] = raw[:, start : start + size]
+            start += size
+        h, v = self.num_heads, self.num_write_heads
+        w, s = self.word_size, self.shift_range
+        return {
+            "keys": ops.reshape(parts["keys"], (-1, h, w)),  # k_t
+            "strengths": ops.softplus(parts["strengths"]),  # beta_t >= 0
+            "gates": ops.sigmoid(parts["gates"]),  # g_t in [0, 1]
+            "shifts": ops.softmax(
+                ops.reshape(parts["shifts"], (-1, h, s)), axis=-1
+            ),  # s_t
+            "sharpening": 1.0 + ops.softplus(parts["sharpening"]),  # >= 1
+            "erase": ops.sigmoid(ops.reshape(parts["erase"], (-1, v, w))),
+            "add": ops.reshape(parts["add"], (-1, v, w)),  # a_t
+        }
+
+    def step(self, inputs, states):
+        """One NTM step that also returns a trace of the addressing.
+
+        Returns:
+            `(output, new_states, trace)`; `trace` is a dict with the
+            controls and the `read_weights` (B, R, N), `write_weights`
+            (B, V, N) and `memory` (B, N, W) after the step.
+        """
+        n, w = self.memory_size, self.word_size
+        r = self.num_read_heads
+        memory = ops.reshape(states[0], (-1, n, w))  # (B, N, W)
+        prev_reads = states[1]  # (B, R * W)
+        prev_weights = ops.concatenate(
+            [
+                ops.reshape(states[2], (-1, r, n)),
+                ops.reshape(states[3], (-1, self.num_write_heads, n)),
+            ],
+            axis=1,
+        )  # (B, H, N)
+        hidden = ops.concatenate([inputs, prev_reads], axis=-1)
+        new_controller_states = []
+        for index, cell in enumerate(self.controller_cells):
+            if self.controller == "lstm":
+                pair = states[4 + 2 * index : 6 + 2 * index]
+                hidden, pair = cell(hidden, pair)
+                new_controller_states += list(pair)
+            else:
+                hidden = cell(hidden)
+        controls = self.controls(hidden)
+        weights = addressing.content_weights(
+            memory, controls["keys"], controls["strengths"]
+        )
+        weights = addressing.interpolate(
+            weights, prev_weights, controls["gates"]
+        )
+        weights = addressing.circular_shift(weights, controls["shifts"])
+        weights = addressing.sharpen(weights, controls["sharpening"])
+        read_weights, write_weights = weights[:, :r], weights[:, r:]
+        reads = ops.reshape(addressing.read(memory, read_weights), (-1, r * w))
+        memory = addressing.erase_and_add(
+            memory, write_weights, controls["erase"], controls["add"]
+        )
+        output = ops.concatenate([hidden, reads], axis=-1)
+        new_states = [
+            ops.reshape(memory, (-1, n * w)),
+            reads,
+            ops.reshape(read_weights, (-1, r * n)),
+            ops.reshape(write_weights, (-1, self.num_write_heads * n)),
+            *new_controller_states,
+        ]
+        trace = dict(
+            controls,
+            read_weights=read_weights,
+            write_weights=write_weights,
+            memory=memory,
+        )
+        return output, new_states, trace
+
+    def call(self, inputs, states, training=False):
+        output, new_states, _ = self.step(inputs, states)
+        return output, new_states
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "units": self.units,
+                "memory_size": self.memory_size,
+                "word_size": self.word_size,
+                "num_read_heads": self.num_read_heads,
+                "num_write_heads": self.num_write_heads,
+                "shift_range": self.shift_range,
+                "controller": self.controller,
+                "controller_layers": self.controller_layers,
+                "memory_init": self.memory_init,
+                "initialization": self.initialization,
+                "clip_value": self.clip_value,
+                "seed": self.seed,
+            }
+        )
+        return config
