@@ -2,5 +2,6 @@
 
 from ntm_keras.memory import addressing
 from ntm_keras.memory.ntm_cell import NTMCell
+from ntm_keras.memory.reset_state import reset_state
 
-__all__ = ["NTMCell", "addressing"]
+__all__ = ["NTMCell", "addressing", "reset_state"]

@@ -102,9 +102,10 @@ def circular_shift(weights, shift_weights):
 def sharpen(weights, gamma):
     """Sharpens a weighting by raising it to a power and renormalising.
 
-    `w_t(i) = w~_t(i)^gamma_t / sum_j w~_t(j)^gamma_t`, equation (9). The base
-    gets `EPSILON` added so that the gradient with respect to gamma stays
-    finite where a weight is exactly zero.
+    `w_t(i) = w~_t(i)^gamma_t / sum_j w~_t(j)^gamma_t`, equation (9), computed
+    as `softmax(gamma_t * log(w~_t + EPSILON))`: the same value, but it sums to
+    exactly 1 even where every `w^gamma` underflows (128 slots at gamma 21),
+    and its gradients stay finite where a weight is exactly zero.
 
     Args:
         weights: `(batch_size, num_heads, memory_size)`, non-negative.
@@ -113,8 +114,8 @@ def sharpen(weights, gamma):
     Returns:
         `(batch_size, num_heads, memory_size)`, each row summing to 1.
     """
-    powered = ops.power(weights + EPSILON, gamma[:, :, None])
-    return powered / (ops.sum(powered, axis=-1, keepdims=True) + EPSILON)
+    logits = gamma[:, :, None] * ops.log(weights + EPSILON)
+    return ops.softmax(logits, axis=-1)
 
 
 def read(memory, weights):

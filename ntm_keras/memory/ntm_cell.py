@@ -350,6 +350,13 @@ class NTMCell(keras.layers.Layer):
             controls and the `read_weights` (B, R, N), `write_weights`
             (B, V, N) and `memory` (B, N, W) after the step.
         """
+        if inputs.shape[-1] != self.input_features:
+            raise ValueError(
+                f"Invalid `inputs` for NTMCell {self.name!r}: received "
+                f"{inputs.shape[-1]} features per step, but the cell was "
+                f"built for {self.input_features}. Rebuild the model for the "
+                "new input size."
+            )
         n, w = self.memory_size, self.word_size
         r = self.num_read_heads
         memory = ops.reshape(states[0], (-1, n, w))  # (B, N, W)
