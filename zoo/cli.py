@@ -44,7 +44,20 @@ def build_parser():
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--learning-rate", type=float, default=1e-3)
     train.add_argument("--curriculum", default="none", help="none or doubling")
-    train.add_argument("--jit-compile", choices=("on", "off"), default="off")
+    train.add_argument(
+        "--jit-compile",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="compile the train step with XLA; auto takes "
+        "the model family's choice",
+    )
+    train.add_argument(
+        "--time-bucket",
+        type=int,
+        default=None,
+        help="pad batches in time to a multiple of this "
+        "(default 8 with XLA, else 0: no padding)",
+    )
     train.add_argument("--log-dir", default="runs")
     train.add_argument(
         "--set",
@@ -68,6 +81,12 @@ def build_parser():
     evaluate.add_argument("--batch-size", type=int, default=32)
     evaluate.add_argument(
         "--checkpoint", choices=("best", "last"), default="best"
+    )
+    evaluate.add_argument(
+        "--memory-size",
+        type=int,
+        default=None,
+        help="rebuild the model with this many memory slots (NTM) first",
     )
 
     listing = commands.add_parser("list", help="list models and tasks")
@@ -101,7 +120,8 @@ def run_train(args):
         seed=args.seed,
         learning_rate=args.learning_rate,
         curriculum=args.curriculum,
-        jit_compile=args.jit_compile == "on",
+        jit_compile={"auto": None, "on": True, "off": False}[args.jit_compile],
+        time_bucket=args.time_bucket,
     )
 
 
@@ -114,11 +134,13 @@ def run_eval(args):
         num_sequences=args.num_sequences,
         batch_size=args.batch_size,
         which=args.checkpoint,
+        memory_size=args.memory_size,
     )
     print(evaluation.format_table(rows))
+    suffix = f"-memory-{args.memory_size}" if args.memory_size else ""
     print(
         f"Wrote {os.path.join(args.run_dir, evaluation.EVAL_DIR)}/"
-        "lengths.json and lengths.png"
+        f"lengths{suffix}.json and lengths{suffix}.png"
     )
 
 

@@ -6,17 +6,61 @@ import numpy as np
 
 import tasks
 from ntm_keras import validation
-from zoo import checkpointing, compiling, run_files
+from zoo import checkpointing, compiling, registry, run_files
 
 EVAL_DIR = "eval"
 
 
+def rebuild_with(model, config, **changes):
+    """Rebuilds a run's model with some options changed, keeping its weights.
+
+    Used to give a trained NTM a larger memory for longer sequences: its
+    weights do not depend on the number of memory slots.
+
+    Args:
+        model: the trained model.
+        config: the run's `config.json` contents.
+        **changes: model options to change, e.g. `memory_size=512`.
+
+    Returns:
+        A new model with the trained weights and the original compile
+        settings.
+    """
+    name = config["model"]["name"]
+    spec = registry.describe(name)
+    options = dict(config["model"]["options"])
+    unknown = sorted(set(changes) - set(options))
+    if unknown:
+        raise ValueError(
+            f"Model {name!r} has no option {unknown}; it takes "
+            f"{sorted(options)}."
+        )
+    options.update(changes)
+    rebuilt = spec.factory(name=name, **options)
+    try:
+        rebuilt.set_weights(model.get_weights())
+    except ValueError as error:
+        raise ValueError(
+            f"The weights of model {name!r} depend on {sorted(changes)}, so "
+            f"it cannot be rebuilt with {changes}: {error}"
+        ) from None
+    rebuilt.compile(**model._compile_config.config)
+    return rebuilt
+
+
 def evaluate_lengths(
-    run_dir, lengths, *, num_sequences=256, batch_size=32, which="best"
+    run_dir,
+    lengths,
+    *,
+    num_sequences=256,
+    batch_size=32,
+    which="best",
+    memory_size=None,
 ):
     """Evaluates a run's model on sequences of each of `lengths`.
 
-    Writes `eval/lengths.json` and `eval/lengths.png` in the run directory.
+    Writes `eval/lengths.json` and `eval/lengths.png` in the run directory
+    (`lengths-memory-<N>.*` with `memory_size`).
 
     Args:
         run_dir: path. A run directory with a checkpoint.
@@ -24,6 +68,8 @@ def evaluate_lengths(
         num_sequences: int. Sequences per length. Defaults to `256`.
         batch_size: int. Defaults to `32`.
         which: str. `"best"` or `"last"` checkpoint. Defaults to `"best"`.
+        memory_size: optional int. Rebuild the model with this many memory
+            slots (models whose weights do not depend on it, e.g. the NTM).
 
     Returns:
         list of dict, one row per length: `length`, `bits_per_sequence`,
@@ -48,6 +94,9 @@ def evaluate_lengths(
     )
     task = tasks.get(task_name, **options)
     model = checkpointing.load_checkpoint(run_dir, which)
+    if memory_size is not None:
+        validation.check_positive_int("memory_size", memory_size)
+        model = rebuild_with(model, config, memory_size=memory_size)
     compiling.check_model_fits_task(model, task)
     rows = []
     for length, split in zip(lengths, task.generalisation_splits):
@@ -70,10 +119,12 @@ def evaluate_lengths(
         )
     out = run_dir / EVAL_DIR
     out.mkdir(exist_ok=True)
+    suffix = f"-memory-{memory_size}" if memory_size else ""
     run_files.write_json(
-        out / "lengths.json",
+        out / f"lengths{suffix}.json",
         {
             "checkpoint": which,
+            "memory_size": memory_size,
             "num_sequences": num_sequences,
             "train_max_length": config["task"]["options"].get("max_length"),
             "rows": rows,
@@ -81,7 +132,7 @@ def evaluate_lengths(
     )
     plot_lengths(
         rows,
-        out / "lengths.png",
+        out / f"lengths{suffix}.png",
         title=run_dir.name,
         train_max_length=options.get("max_length"),
     )

@@ -6,8 +6,14 @@ from ntm_keras import memory, validation
 from tasks.task import MODALITIES
 from zoo.registry import register
 
-# Collier & Beel (2018): Adam 1e-3, gradients clipped to a global norm.
-NTM_COMPILE_DEFAULTS = {"learning_rate": 1e-3, "global_clipnorm": 50.0}
+# Collier & Beel (2018): Adam 1e-3, gradients clipped to a global norm of 50.
+# XLA makes the NTM's many small per-step operations about 3 times faster
+# on CPU (benchmarks/throughput.py; notes/2026-11-25-ntm-throughput.md).
+NTM_COMPILE_DEFAULTS = {
+    "learning_rate": 1e-3,
+    "global_clipnorm": 50.0,
+    "jit_compile": True,
+}
 
 
 @register(

@@ -6,6 +6,7 @@ import keras
 
 import tasks
 from ntm_keras import validation
+from tasks import padding
 from zoo import checkpointing, compiling, registry, run_files
 from zoo.callbacks import callbacks as standard_callbacks
 from zoo.curriculum import CURRICULA
@@ -18,8 +19,13 @@ TRAINING_DEFAULTS = {
     "learning_rate": compiling.DEFAULT_LEARNING_RATE,
     "global_clipnorm": compiling.DEFAULT_GLOBAL_CLIPNORM,
     "curriculum": "none",
-    "jit_compile": False,
+    "jit_compile": None,
+    "time_bucket": None,
 }
+
+# Batches are padded in time to a multiple of this when the train step is
+# compiled with XLA, so that it compiles for a few shapes only.
+DEFAULT_TIME_BUCKET = 8
 
 
 def split_overrides(model_name, task_name, overrides):
@@ -67,6 +73,19 @@ def _check_training_options(options):
         "learning_rate", options["learning_rate"], minimum=0.0
     )
     validation.check_choice("curriculum", options["curriculum"], CURRICULA)
+    if options["time_bucket"] is not None:
+        validation.check_int("time_bucket", options["time_bucket"], minimum=0)
+
+
+def _resolve_compilation(model_name, options):
+    """Fills in `jit_compile` from the family and `time_bucket` from it."""
+    family = registry.describe(model_name).compile_defaults
+    if options["jit_compile"] is None:
+        options["jit_compile"] = bool(family.get("jit_compile", False))
+    if options["time_bucket"] is None:
+        options["time_bucket"] = (
+            DEFAULT_TIME_BUCKET if options["jit_compile"] else 0
+        )
 
 
 def _build(config):
@@ -123,6 +142,7 @@ def train(
         )
     options = {**TRAINING_DEFAULTS, **training_options}
     _check_training_options(options)
+    _resolve_compilation(model_name, options)
     model_overrides, task_overrides = split_overrides(
         model_name, task_name, dict(overrides or {})
     )
@@ -186,7 +206,10 @@ def _fit(run_dir, config, task, model, *, state, verbose):
     training = config["training"]
     initial_epoch = 0
     run_callbacks = standard_callbacks(
-        run_dir, task=task, curriculum_name=training["curriculum"]
+        run_dir,
+        task=task,
+        model=model,
+        curriculum_name=training["curriculum"],
     )
     if state is not None:
         initial_epoch = state["epoch"]
@@ -200,12 +223,19 @@ def _fit(run_dir, config, task, model, *, state, verbose):
     print(f"Watch it with: tensorboard --logdir {run_dir.parent}")
     batch_size = training["batch_size"]
     steps = training["steps_per_epoch"]
+
+    def data(split, **kwargs):
+        dataset = task.dataset(split, batch_size, **kwargs)
+        if training.get("time_bucket"):
+            dataset = padding.bucket_by_time(dataset, training["time_bucket"])
+        return dataset
+
     history = model.fit(
-        task.dataset("train", batch_size, start=initial_epoch * steps),
+        data("train", start=initial_epoch * steps),
         steps_per_epoch=steps,
         epochs=training["epochs"],
         initial_epoch=initial_epoch,
-        validation_data=task.dataset("validation", batch_size),
+        validation_data=data("validation"),
         callbacks=run_callbacks,
         shuffle=False,
         verbose=verbose,
@@ -217,9 +247,7 @@ def _fit(run_dir, config, task, model, *, state, verbose):
             key: values[-1] for key, values in history.history.items()
         }
         or (state or {}).get("logs", {}),
-        "test": model.evaluate(
-            task.dataset("test", batch_size), return_dict=True, verbose=0
-        ),
+        "test": model.evaluate(data("test"), return_dict=True, verbose=0),
     }
     run_files.write_json(run_dir / run_files.METRICS_FILE, final)
     print(f"Final metrics: {run_dir / run_files.METRICS_FILE}")

@@ -1,0 +1,21 @@
+"""Inspection: traces of memory cells and pictures of them."""
+
+from ntm_keras.inspect.memory_trace import (
+    find_memory_layer,
+    memory_trace,
+    trace_summary,
+    weighting_entropy,
+)
+from ntm_keras.inspect.plot_memory_trace import (
+    figure_to_png,
+    plot_memory_trace,
+)
+
+__all__ = [
+    "figure_to_png",
+    "find_memory_layer",
+    "memory_trace",
+    "plot_memory_trace",
+    "trace_summary",
+    "weighting_entropy",
+]

@@ -1,0 +1,92 @@
+"""Traces of what a memory cell did, step by step, for inspection.
+
+Legend: T = time steps, R = read heads, V = write heads, N = memory slots,
+W = word size.
+"""
+
+import keras
+import numpy as np
+from keras import ops
+
+
+def find_memory_layer(model):
+    """Returns the first `keras.layers.RNN` whose cell has a `step` trace.
+
+    Returns None when the model has no memory cell (e.g. an LSTM).
+    """
+    for layer in model._flatten_layers(include_self=False):
+        cell = getattr(layer, "cell", None)
+        if isinstance(layer, keras.layers.RNN) and hasattr(cell, "step"):
+            return layer
+    return None
+
+
+def memory_trace(model, inputs):
+    """Runs one sequence through `model` and records its memory cell.
+
+    The cell is stepped eagerly with its own `step` method, the same
+    computation `call` performs, so the trace shows exactly what the trained
+    model does; the model itself is not changed.
+
+    Args:
+        model: a `keras.Model` containing an RNN over a memory cell
+            (`NTMCell`).
+        inputs: one batch of model inputs; only the first sequence is
+            traced, e.g. `(1, time, input_dim)`.
+
+    Returns:
+        dict of NumPy arrays: `read_weights` (T, R, N), `write_weights`
+        (T, V, N), `memory_before` and `memory_after` (N, W), `outputs`
+        (T, output_dim), and every control of the cell over time, e.g.
+        `gates` (T, H), `sharpening` (T, H), `shifts` (T, H, S).
+
+    Raises:
+        ValueError: if the model has no memory cell.
+    """
+    layer = find_memory_layer(model)
+    if layer is None:
+        raise ValueError(
+            f"Invalid `model`: {model.name!r} has no RNN over a memory cell "
+            "(such as NTMCell) to trace."
+        )
+    first = inputs[:1]
+    model_inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
+    feeder = keras.Model(model_inputs, layer.input)
+    sequence = ops.convert_to_tensor(feeder(first))  # (1, T, features)
+    cell = layer.cell
+    states = cell.get_initial_state(batch_size=1)
+    n, w = cell.memory_size, cell.word_size
+    memory_before = ops.convert_to_numpy(ops.reshape(states[0], (n, w)))
+    steps = []
+    for t in range(sequence.shape[1]):
+        _, states, trace = cell.step(sequence[:, t], states)
+        steps.append({k: ops.convert_to_numpy(v)[0] for k, v in trace.items()})
+    result = {key: np.stack([s[key] for s in steps]) for key in steps[0]}
+    result["memory_before"] = memory_before
+    result["memory_after"] = result.pop("memory")[-1]
+    result["outputs"] = ops.convert_to_numpy(model(first))[0]
+    return result
+
+
+def weighting_entropy(weights):
+    """Mean entropy in nats of weightings `(..., N)`: 0 is one sharp slot."""
+    weights = np.clip(weights, 1e-12, 1.0)
+    return float(np.mean(-np.sum(weights * np.log(weights), axis=-1)))
+
+
+def trace_summary(trace):
+    """Scalars that describe a trace: gates, sharpening, focus, finiteness.
+
+    Returns:
+        dict: `memory_mean_gate`, `memory_mean_sharpening`,
+        `memory_read_entropy`, `memory_write_entropy` and
+        `memory_nonfinite_count` (NaN or infinite values in the trace).
+    """
+    nonfinite = sum(int(np.sum(~np.isfinite(v))) for v in trace.values())
+    return {
+        "memory_mean_gate": float(np.mean(trace["gates"])),
+        "memory_mean_sharpening": float(np.mean(trace["sharpening"])),
+        "memory_read_entropy": weighting_entropy(trace["read_weights"]),
+        "memory_write_entropy": weighting_entropy(trace["write_weights"]),
+        "memory_nonfinite_count": float(nonfinite),
+    }

@@ -1,0 +1,96 @@
+"""A picture of a memory trace: inputs, weightings, memory, outputs."""
+
+import numpy as np
+
+
+def plot_memory_trace(trace, inputs, targets=None, *, title=""):
+    """Draws a trace from `memory_trace` as one matplotlib figure.
+
+    Rows: the inputs (channels x time), the write and read weightings of
+    each head (slots x time), the memory before and after (slots x word),
+    and the outputs beside the targets (channels x time).
+
+    Args:
+        trace: dict from `ntm_keras.inspect.memory_trace`.
+        inputs: `(time, input_dim)` array of the traced sequence.
+        targets: optional `(time, output_dim)` array.
+        title: str.
+
+    Returns:
+        A `matplotlib.figure.Figure`.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    panels = [("input", np.asarray(inputs).T, "time", "channel")]
+    for kind in ("write", "read"):
+        weights = trace[f"{kind}_weights"]
+        for head in range(weights.shape[1]):
+            panels.append(
+                (
+                    f"{kind} weighting, head {head}",
+                    weights[:, head].T,
+                    "time",
+                    "slot",
+                )
+            )
+    panels.append(("output", trace["outputs"].T, "time", "channel"))
+    if targets is not None:
+        panels.append(("target", np.asarray(targets).T, "time", "channel"))
+    memory = [
+        ("memory before", trace["memory_before"]),
+        ("memory after", trace["memory_after"]),
+    ]
+    figure, axes = pyplot.subplots(
+        len(panels) + 1,
+        1,
+        figsize=(9, 2.0 * (len(panels) + 1)),
+        gridspec_kw={"height_ratios": [1] * len(panels) + [1.5]},
+    )
+    for axis, (name, image, x_label, y_label) in zip(axes, panels):
+        axis.imshow(
+            image,
+            aspect="auto",
+            interpolation="nearest",
+            cmap="viridis",
+            origin="lower",
+        )
+        axis.set_title(name, fontsize=9)
+        axis.set_xlabel(x_label, fontsize=8)
+        axis.set_ylabel(y_label, fontsize=8)
+    scale = max(float(np.max(np.abs(image))) for _, image in memory) or 1.0
+    bottom = axes[-1]
+    bottom.axis("off")
+    inner = bottom.get_gridspec()[-1].subgridspec(1, 2, wspace=0.3)
+    for index, (name, image) in enumerate(memory):
+        axis = figure.add_subplot(inner[0, index])
+        axis.imshow(
+            image.T,
+            aspect="auto",
+            interpolation="nearest",
+            cmap="RdBu_r",
+            origin="lower",
+            vmin=-scale,
+            vmax=scale,
+        )
+        axis.set_title(name, fontsize=9)
+        axis.set_xlabel("slot", fontsize=8)
+        axis.set_ylabel("word", fontsize=8)
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout()
+    return figure
+
+
+def figure_to_png(figure):
+    """Returns the PNG bytes of a matplotlib figure, and closes it."""
+    import io
+
+    from matplotlib import pyplot
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=80)
+    pyplot.close(figure)
+    return buffer.getvalue()

@@ -1,0 +1,62 @@
+import numpy as np
+import pytest
+
+import tasks
+import zoo
+from ntm_keras import inspect
+
+
+def _ntm_and_probe():
+    task = tasks.get("copy", max_length=4, eval_size=32)
+    model = zoo.get("ntm_tiny", task=task)
+    inputs, targets, _ = next(iter(task.dataset("test", 2)))
+    return model, inputs.numpy(), targets.numpy()
+
+
+def test_memory_trace_shapes_and_distributions():
+    model, inputs, _ = _ntm_and_probe()
+    trace = inspect.memory_trace(model, inputs)
+    time = inputs.shape[1]
+    assert trace["read_weights"].shape == (time, 1, 16)
+    assert trace["write_weights"].shape == (time, 1, 16)
+    assert (
+        trace["memory_before"].shape == trace["memory_after"].shape == (16, 8)
+    )
+    np.testing.assert_allclose(trace["read_weights"].sum(-1), 1, atol=1e-5)
+    np.testing.assert_allclose(
+        trace["outputs"], model.predict(inputs[:1], verbose=0)[0], atol=1e-5
+    )
+
+
+def test_trace_summary_reports_finite_scalars():
+    model, inputs, _ = _ntm_and_probe()
+    summary = inspect.trace_summary(inspect.memory_trace(model, inputs))
+    assert summary["memory_nonfinite_count"] == 0.0
+    assert 0.0 <= summary["memory_mean_gate"] <= 1.0
+    assert summary["memory_mean_sharpening"] >= 1.0
+    assert 0.0 <= summary["memory_read_entropy"] <= np.log(16) + 1e-6
+
+
+def test_weighting_entropy_of_one_hot_and_uniform():
+    assert inspect.weighting_entropy(np.eye(4)[:1]) == pytest.approx(
+        0.0, abs=1e-9
+    )
+    assert inspect.weighting_entropy(np.full((1, 4), 0.25)) == pytest.approx(
+        np.log(4)
+    )
+
+
+def test_plot_draws_a_png():
+    model, inputs, targets = _ntm_and_probe()
+    trace = inspect.memory_trace(model, inputs)
+    png = inspect.figure_to_png(
+        inspect.plot_memory_trace(trace, inputs[0], targets[0])
+    )
+    assert png.startswith(b"\x89PNG")
+
+
+def test_a_model_without_memory_cannot_be_traced():
+    model = zoo.get("lstm_tiny")
+    assert inspect.find_memory_layer(model) is None
+    with pytest.raises(ValueError, match="memory cell"):
+        inspect.memory_trace(model, np.zeros((1, 3, 9), "float32"))
