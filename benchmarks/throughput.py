@@ -4,6 +4,11 @@
     python benchmarks/throughput.py ntm lstm:units=100,num_layers=1 \
         --task copy --batch-size 1 --jit-compile on --set max_length=20
 
+Windows and warm-up are counted in steps and should be multiples of
+`--steps-per-execution`. With XLA (`--jit-compile`, by default as the model
+family chooses) batches are padded in time to multiples of `--time-bucket`
+(8 by default) so that compilation happens a few times, during warm-up.
+
 A model may carry its own overrides after a colon (`NAME:key=value,...`);
 `--set` applies to every model and to the task.
 
@@ -30,6 +35,7 @@ import keras  # noqa: E402
 
 import tasks  # noqa: E402
 import zoo  # noqa: E402
+from tasks import padding  # noqa: E402
 from zoo import training  # noqa: E402
 
 
@@ -48,11 +54,18 @@ class WindowTimer(keras.callbacks.Callback):
             self.marks.append(time.perf_counter())
 
 
-def training_rate(model, task, batch_size, warmup, window, windows):
+def training_data(task, batch_size, time_bucket):
+    dataset = task.dataset("train", batch_size)
+    if time_bucket:
+        dataset = padding.bucket_by_time(dataset, time_bucket)
+    return dataset
+
+
+def training_rate(model, data, batch_size, warmup, window, windows):
     """Returns the sequences per second of each timed window of `fit`."""
     timer = WindowTimer(warmup, window)
     model.fit(
-        task.dataset("train", batch_size),
+        data,
         steps_per_epoch=warmup + window * windows,
         epochs=1,
         callbacks=[timer],
@@ -65,9 +78,9 @@ def training_rate(model, task, batch_size, warmup, window, windows):
     ]
 
 
-def pipeline_rate(task, batch_size, warmup, window, windows):
+def pipeline_rate(data, batch_size, warmup, window, windows):
     """Returns the sequences per second of each timed window of the data."""
-    iterator = iter(task.dataset("train", batch_size))
+    iterator = iter(data)
     for _ in range(warmup):
         next(iterator)
     rates = []
@@ -88,17 +101,30 @@ def measure(name, args, model_overrides, task_overrides):
     keras.utils.set_random_seed(0)
     task = tasks.get(args.task, **task_overrides)
     model = zoo.get(name, task=task, **model_overrides)
-    zoo.compile_for_task(model, task, jit_compile=args.jit_compile == "on")
-    rates = training_rate(
+    family = zoo.describe(name).compile_defaults
+    jit = {"auto": family.get("jit_compile", False), "on": True, "off": False}[
+        args.jit_compile
+    ]
+    bucket = args.time_bucket
+    if bucket is None:
+        bucket = training.DEFAULT_TIME_BUCKET if jit else 0
+    zoo.compile_for_task(
         model,
         task,
+        jit_compile=jit,
+        steps_per_execution=args.steps_per_execution,
+    )
+    data = training_data(task, args.batch_size, bucket)
+    rates = training_rate(
+        model,
+        data,
         args.batch_size,
         args.warmup_steps,
         args.window_steps,
         args.windows,
     )
     data = pipeline_rate(
-        task,
+        data,
         args.batch_size,
         args.warmup_steps,
         args.window_steps * 5,
@@ -110,7 +136,9 @@ def measure(name, args, model_overrides, task_overrides):
         "model": name,
         "task": args.task,
         "batch_size": args.batch_size,
-        "jit_compile": args.jit_compile == "on",
+        "jit_compile": jit,
+        "time_bucket": bucket,
+        "steps_per_execution": args.steps_per_execution,
         "backend": keras.backend.backend(),
         "parameters": model.count_params(),
         "train_sequences_per_second": round(train_median, 2),
@@ -126,7 +154,11 @@ def main(argv=None):
     parser.add_argument("models", nargs="+")
     parser.add_argument("--task", default="copy")
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--jit-compile", choices=("on", "off"), default="off")
+    parser.add_argument(
+        "--jit-compile", choices=("auto", "on", "off"), default="auto"
+    )
+    parser.add_argument("--time-bucket", type=int, default=None)
+    parser.add_argument("--steps-per-execution", type=int, default=1)
     parser.add_argument("--warmup-steps", type=int, default=20)
     parser.add_argument("--window-steps", type=int, default=20)
     parser.add_argument("--windows", type=int, default=5)

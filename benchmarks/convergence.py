@@ -1,0 +1,298 @@
+"""Sequences until a model learns a task, over several seeds, as JSON.
+
+    python benchmarks/convergence.py ntm --task copy --seeds 0,1,2,3,4 \
+        --budget 200000 --out runs/convergence-ntm-copy
+
+Each seed trains a fresh model with the zoo's defaults (batch 32 unless
+`--batch-size`) and evaluates it every `--eval-every` training sequences on
+the task's 1,024 held-out `test` sequences at training lengths. A seed has
+converged at the first evaluation with at most `--threshold` (0.1) bit
+errors per sequence. Training then goes on for `--watch` (50,000) more
+sequences to look for relapses: an evaluation above 1 bit error per
+sequence. The JSON gives, per seed, the curve, the sequences and seconds of
+training to converge (evaluation time excluded), relapses and NaNs, and
+over seeds the medians; a PNG shows the median curve with the spread.
+"""
+
+import argparse
+import json
+import math
+import os
+import pathlib
+import statistics
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+import tasks  # noqa: E402
+import zoo  # noqa: E402
+from tasks import padding  # noqa: E402
+from zoo import training  # noqa: E402
+
+RELAPSE_BITS = 1.0
+
+
+class ConvergenceWatcher(keras.callbacks.Callback):
+    """Records each evaluation and stops when the question is answered."""
+
+    def __init__(self, batch_size, steps_per_epoch, threshold, watch, budget):
+        super().__init__()
+        self.sequences_per_epoch = batch_size * steps_per_epoch
+        self.threshold = threshold
+        self.watch = watch
+        self.budget = budget
+        self.curve = []
+        self.converged_at = None
+        self.converged_seconds = None
+        self.train_seconds = 0.0
+        self.nan = False
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._started = time.perf_counter()
+
+    def on_test_begin(self, logs=None):
+        self.train_seconds += time.perf_counter() - self._started
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        seen = (epoch + 1) * self.sequences_per_epoch
+        errors = float(logs.get("val_bit_errors_per_sequence", math.nan))
+        point = {
+            "sequences": seen,
+            "seconds": round(self.train_seconds, 2),
+            "train_loss": float(logs.get("loss", math.nan)),
+            "bits_per_sequence": float(
+                logs.get("val_bits_per_sequence", math.nan)
+            ),
+            "bit_errors_per_sequence": errors,
+        }
+        self.curve.append(point)
+        if not math.isfinite(point["train_loss"]) or not math.isfinite(errors):
+            self.nan = True
+            self.model.stop_training = True
+            return
+        if self.converged_at is None and errors <= self.threshold:
+            self.converged_at = seen
+            self.converged_seconds = self.train_seconds
+        done_watching = (
+            self.converged_at is not None
+            and seen >= self.converged_at + self.watch
+        )
+        if done_watching or seen >= self.budget:
+            self.model.stop_training = True
+
+    def relapses(self):
+        if self.converged_at is None:
+            return []
+        return [
+            p
+            for p in self.curve
+            if p["sequences"] > self.converged_at
+            and p["bit_errors_per_sequence"] > RELAPSE_BITS
+        ]
+
+
+def run_seed(name, task_name, seed, args, model_overrides, task_overrides):
+    keras.utils.set_random_seed(seed)
+    task = tasks.get(
+        task_name, **dict(task_overrides, seed=seed, eval_size=1024)
+    )
+    model = zoo.get(name, task=task, **model_overrides)
+    family = zoo.describe(name).compile_defaults
+    jit = family.get("jit_compile", False)
+    if args.learning_rate is not None or args.jit_compile != "auto":
+        if args.jit_compile != "auto":
+            jit = args.jit_compile == "on"
+        zoo.compile_for_task(
+            model,
+            task,
+            jit_compile=jit,
+            learning_rate=args.learning_rate
+            or family.get("learning_rate", 1e-3),
+            global_clipnorm=family.get("global_clipnorm", 50.0),
+        )
+    bucket = training.DEFAULT_TIME_BUCKET if jit else 0
+
+    def data(split):
+        dataset = task.dataset(split, args.batch_size)
+        return padding.bucket_by_time(dataset, bucket) if bucket else dataset
+
+    steps = max(1, args.eval_every // args.batch_size)
+    watcher = ConvergenceWatcher(
+        args.batch_size, steps, args.threshold, args.watch, args.budget
+    )
+    epochs = math.ceil(args.budget / (steps * args.batch_size))
+    started = time.perf_counter()
+    model.fit(
+        data("train"),
+        steps_per_epoch=steps,
+        epochs=epochs,
+        validation_data=data("test"),
+        callbacks=[watcher],
+        shuffle=False,
+        verbose=0,
+    )
+    return {
+        "seed": seed,
+        "converged_at_sequences": watcher.converged_at,
+        "converged_after_train_seconds": (
+            None
+            if watcher.converged_seconds is None
+            else round(watcher.converged_seconds, 1)
+        ),
+        "wall_seconds": round(time.perf_counter() - started, 1),
+        "relapses": watcher.relapses(),
+        "nan": watcher.nan,
+        "curve": watcher.curve,
+    }, model
+
+
+def summarise(results, budget):
+    converged = [
+        r["converged_at_sequences"]
+        for r in results
+        if r["converged_at_sequences"] is not None
+    ]
+    seconds = [
+        r["converged_after_train_seconds"]
+        for r in results
+        if r["converged_after_train_seconds"] is not None
+    ]
+    # Seeds that never converge count as the budget for the median.
+    padded = sorted(converged + [math.inf] * (len(results) - len(converged)))
+    median = statistics.median(padded) if padded else None
+    return {
+        "seeds": len(results),
+        "converged": len(converged),
+        "median_sequences_to_converge": (
+            None if median is None or math.isinf(median) else median
+        ),
+        "median_train_seconds_to_converge": (
+            statistics.median(seconds) if len(seconds) == len(results) else None
+        ),
+        "seeds_with_relapse": sum(bool(r["relapses"]) for r in results),
+        "seeds_with_nan": sum(r["nan"] for r in results),
+        "budget": budget,
+    }
+
+
+def plot(results, path, title):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    length = max(len(r["curve"]) for r in results)
+    sequences = next(r for r in results if len(r["curve"]) == length)
+    x = [p["sequences"] for p in sequences["curve"]]
+    values = np.full((len(results), length), np.nan)
+    for row, result in enumerate(results):
+        curve = [p["bit_errors_per_sequence"] for p in result["curve"]]
+        values[row, : len(curve)] = curve
+    figure, axis = pyplot.subplots(figsize=(8, 4.5))
+    for row, result in enumerate(results):
+        axis.plot(x, values[row], color="gray", alpha=0.35, linewidth=1)
+    axis.plot(
+        x,
+        np.nanmedian(values, axis=0),
+        color="C0",
+        linewidth=2,
+        label="median over seeds",
+    )
+    axis.fill_between(
+        x,
+        np.nanmin(values, axis=0),
+        np.nanmax(values, axis=0),
+        color="C0",
+        alpha=0.15,
+        label="min-max over seeds",
+    )
+    axis.axhline(
+        0.1,
+        color="C3",
+        linestyle="--",
+        linewidth=1,
+        label="converged (0.1 bit errors)",
+    )
+    axis.set_yscale("symlog", linthresh=0.1)
+    axis.set_xlabel("training sequences")
+    axis.set_ylabel("bit errors per sequence (1,024 held out)")
+    axis.set_title(title)
+    axis.grid(alpha=0.3)
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    pyplot.close(figure)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model")
+    parser.add_argument("--task", default="copy")
+    parser.add_argument("--seeds", default="0,1,2,3,4")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--learning-rate", type=float, default=None)
+    parser.add_argument(
+        "--jit-compile", choices=("auto", "on", "off"), default="auto"
+    )
+    parser.add_argument("--budget", type=int, default=200_000)
+    parser.add_argument("--eval-every", type=int, default=3_200)
+    parser.add_argument("--threshold", type=float, default=0.1)
+    parser.add_argument("--watch", type=int, default=50_000)
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE"
+    )
+    parser.add_argument(
+        "--out",
+        default=None,
+        help="directory for results.json, curve.png and "
+        "the model of the first converged seed",
+    )
+    args = parser.parse_args(argv)
+    overrides = dict(pair.split("=", 1) for pair in args.set)
+    model_overrides, task_overrides = training.split_overrides(
+        args.model, args.task, overrides
+    )
+    out = pathlib.Path(args.out) if args.out else None
+    if out:
+        out.mkdir(parents=True, exist_ok=True)
+    results = []
+    saved = False
+    for seed in (int(s) for s in args.seeds.split(",")):
+        result, model = run_seed(
+            args.model, args.task, seed, args, model_overrides, task_overrides
+        )
+        results.append(result)
+        print(
+            json.dumps({k: v for k, v in result.items() if k != "curve"}),
+            file=sys.stderr,
+            flush=True,
+        )
+        if out and not saved and result["converged_at_sequences"]:
+            model.save(out / "model.keras")
+            saved = True
+    report = {
+        "benchmark": "convergence",
+        "model": args.model,
+        "task": args.task,
+        "overrides": overrides,
+        "batch_size": args.batch_size,
+        "summary": summarise(results, args.budget),
+        "results": results,
+    }
+    if out:
+        (out / "results.json").write_text(json.dumps(report, indent=2))
+        plot(
+            results,
+            out / "curve.png",
+            f"{args.model} on {args.task}: {len(results)} seeds",
+        )
+    print(json.dumps(report["summary"], indent=2))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
