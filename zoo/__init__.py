@@ -14,6 +14,7 @@ from zoo.registry import (
     describe,
     get,
     list_models,
+    presets,
     register,
     resolve_config,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "describe",
     "get",
     "list",
+    "presets",
     "register",
     "resolve_config",
 ]

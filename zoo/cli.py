@@ -89,6 +89,15 @@ def build_parser():
         help="rebuild the model with this many memory slots (NTM) first",
     )
 
+    preset = commands.add_parser(
+        "preset", help="ship a run's trained weights as a zoo preset"
+    )
+    preset.add_argument("run_dir")
+    preset.add_argument("name", help="the preset's name, e.g. copy")
+    preset.add_argument(
+        "--checkpoint", choices=("best", "last"), default="best"
+    )
+
     listing = commands.add_parser("list", help="list models and tasks")
     listing.add_argument("pattern", nargs="?", default="*")
 
@@ -144,6 +153,15 @@ def run_eval(args):
     )
 
 
+def run_preset(args):
+    from zoo import export_preset
+
+    path = export_preset.export_preset(
+        args.run_dir, args.name, which=args.checkpoint
+    )
+    print(f"Wrote {path} and {path.with_suffix('').with_suffix('.json')}")
+
+
 def run_list(args):
     import tasks
     import zoo
@@ -172,6 +190,8 @@ def run_describe(args):
     print(f"  tags: {', '.join(spec.tags)}")
     for key, value in spec.defaults.items():
         print(f"  {key} = {value!r}")
+    found = zoo.presets(spec.name)
+    print(f"  presets: {', '.join(found) if found else 'none'}")
 
 
 def main(argv=None):
@@ -180,6 +200,7 @@ def main(argv=None):
     handlers = {
         "train": run_train,
         "eval": run_eval,
+        "preset": run_preset,
         "list": run_list,
         "describe": run_describe,
     }

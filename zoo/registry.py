@@ -12,7 +12,7 @@ import fnmatch
 import re
 
 from ntm_keras import validation
-from zoo import compiling
+from zoo import compiling, preset_store
 
 _MODELS = {}
 
@@ -120,13 +120,16 @@ def resolve_config(name, task=None, **overrides):
     return config
 
 
-def get(name, task=None, **overrides):
+def get(name, task=None, *, preset=None, **overrides):
     """Builds a model from the registry.
 
     Args:
         name: str. A name from `zoo.list()`.
         task: optional `tasks.Task`. If given, the model is sized to the task
             and compiled with its loss, metrics and the default optimizer.
+        preset: optional str. Trained weights to load, from
+            `zoo.presets(name)`; the model takes the options they were
+            trained with.
         **overrides: hyperparameters (see `zoo.describe(name).defaults`).
 
     Returns:
@@ -143,11 +146,22 @@ def get(name, task=None, **overrides):
     'lstm_tiny'
     """
     spec = describe(name)
+    if preset is not None:
+        info = preset_store.preset_info(name, preset)
+        overrides = {**info["overrides"], **overrides}
     config = resolve_config(name, task, **overrides)
     model = spec.factory(name=name, **config)
+    if preset is not None:
+        preset_store.load_preset(model, name, preset)
     if task is not None:
         compiling.compile_for_task(model, task, **spec.compile_defaults)
     return model
+
+
+def presets(name):
+    """Returns the names of the trained presets of the zoo entry `name`."""
+    describe(name)
+    return preset_store.list_presets(name)
 
 
 def _natural_key(text):
