@@ -21,7 +21,8 @@ def callbacks(run_dir, *, task=None, model=None, curriculum_name="none"):
         task: optional `tasks.Task`, for the curriculum and the checkpoint.
         model: optional `keras.Model`; accepted so a script can pass what it
             has, not needed by the callbacks (Keras gives them the model).
-        curriculum_name: str. `"none"` or `"doubling"`.
+        curriculum_name: str. A name from `zoo.curriculum.CURRICULA`:
+            `"none"`, `"doubling"` or `"combined"`.
 
     Returns:
         A list of `keras.callbacks.Callback`.
