@@ -5,6 +5,7 @@ Legend: B = batch size, T = time steps.
 
 import dataclasses
 import math
+from collections.abc import Callable
 
 import tensorflow as tf
 
@@ -110,11 +111,11 @@ class Task:
         self._difficulty.assign(int(value))
 
     @property
-    def mix_probability(self):
+    def mix_probability(self) -> float:
         """The chance that a train sequence ignores the current difficulty."""
         return float(self._mix_probability.numpy())
 
-    def set_mix_probability(self, value):
+    def set_mix_probability(self, value: float) -> None:
         """Sets the share of train sequences drawn from the whole range.
 
         With probability `value`, each `train` sequence draws its size from
@@ -130,7 +131,13 @@ class Task:
         )
         self._mix_probability.assign(value)
 
-    def mix_full_range(self, split, seed, current, draw_full):
+    def mix_full_range(
+        self,
+        split: str,
+        seed: tf.Tensor,
+        current: tf.Tensor,
+        draw_full: Callable[[], tf.Tensor],
+    ) -> tf.Tensor:
         """Mixes draws at the current difficulty with draws over the range.
 
         Tasks call this in `make_batch` with the per-sequence sizes drawn up
@@ -252,7 +259,9 @@ class Task:
         raise NotImplementedError
 
 
-def uniform_integers(shape, seed, low, high):
+def uniform_integers(
+    shape, seed: tf.Tensor, low: int | tf.Tensor, high: int | tf.Tensor
+) -> tf.Tensor:
     """Draws int32 values uniformly from `[low, high]`, both included.
 
     Args:
@@ -269,7 +278,7 @@ def uniform_integers(shape, seed, low, high):
     )
 
 
-def uniform_indices(seed, counts):
+def uniform_indices(seed: tf.Tensor, counts: tf.Tensor) -> tf.Tensor:
     """Draws one index uniformly from `[0, count)` for each count.
 
     Args:

@@ -9,9 +9,14 @@ new dataset. Every curriculum also writes the current level to the logs as
 the classes: `none`, `doubling` and `combined`.
 """
 
+from typing import TYPE_CHECKING
+
 import keras
 
 from ntm_keras import validation
+
+if TYPE_CHECKING:  # annotations only; zoo imports tasks just for sizing
+    from tasks import Task
 
 
 class Curriculum(keras.callbacks.Callback):
@@ -126,25 +131,25 @@ class CombinedCurriculum(DoublingCurriculum):
 
     def __init__(
         self,
-        task,
+        task: "Task",
         *,
-        start=None,
-        threshold=1.0,
-        monitor="val_bit_errors_per_sequence",
-        mix_probability=0.2,
+        start: int | None = None,
+        threshold: float = 1.0,
+        monitor: str = "val_bit_errors_per_sequence",
+        mix_probability: float = 0.2,
     ):
         super().__init__(
             task, start=start, threshold=threshold, monitor=monitor
         )
         task.set_mix_probability(mix_probability)
 
-    def get_state(self):
+    def get_state(self) -> dict:
         return {
             **super().get_state(),
             "mix_probability": self.task.mix_probability,
         }
 
-    def set_state(self, state):
+    def set_state(self, state: dict) -> None:
         super().set_state(state)
         self.task.set_mix_probability(state["mix_probability"])
 

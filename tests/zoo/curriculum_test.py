@@ -103,6 +103,17 @@ def test_combined_state_round_trips_through_json():
     )
 
 
+def test_combined_works_on_every_paper_task():
+    for name in ("repeat_copy", "associative_recall"):
+        task = tasks.get(name)
+        schedule = curriculum.make_curriculum("combined", task)
+        low, high = task.difficulty_range
+        assert task.difficulty == min(high, max(low, 2))
+        for _ in range(5):
+            schedule.on_epoch_end(0, {"val_bit_errors_per_sequence": 0.0})
+        assert task.difficulty == high
+
+
 @pytest.mark.parametrize("value", [-0.1, 1.5])
 def test_bad_mix_probability_raises_naming_it(value):
     with pytest.raises(ValueError, match="mix_probability"):
