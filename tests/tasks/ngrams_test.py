@@ -32,7 +32,7 @@ def _bayes_cost_loop(bits, context_length):
 
 def _tables_and_bits(task, tables, time, seed=0):
     bits = task.sample_bits(
-        tf.constant(tables, tf.float32), time, tf.constant([seed, 1])
+        tf.constant(tables, tf.float32), time, tf.constant([seed, 1]), time
     )
     return bits.numpy()
 
@@ -98,6 +98,22 @@ def test_bits_follow_the_table_entry_of_their_context():
     # The first k bits are fair coins whatever the table says.
     assert bits[:, :2].mean() == pytest.approx(0.5, abs=0.15)
     assert 0 < bits[:, :2].sum() < bits[:, :2].size
+
+
+@pytest.mark.parametrize(
+    "context_length, time, max_time",
+    [(1, 1, 1), (2, 7, 7), (5, 200, 200), (3, 130, 400), (8, 33, 64)],
+)
+def test_parallel_and_sequential_walks_draw_the_same_bits(
+    context_length, time, max_time
+):
+    task = tasks.get("ngrams", context_length=context_length)
+    tables = task.sample_tables(5, tf.constant([1, 2]))
+    arguments = (tables, tf.constant(time), tf.constant([3, 4]), max_time)
+    sequential = task.sample_bits(*arguments).numpy()
+    parallel = task.sample_bits(*arguments, parallel=True).numpy()
+    assert sequential.shape == (5, time)
+    np.testing.assert_array_equal(parallel, sequential)
 
 
 def test_bit_frequencies_after_each_context_match_the_table():
