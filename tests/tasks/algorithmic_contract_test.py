@@ -198,3 +198,26 @@ def test_zoo_sizes_and_compiles_lstm_tiny_for_the_task(name):
     )
     assert "bits_per_sequence" in result
     assert all(np.isfinite(value) for value in result.values())
+
+
+@pytest.mark.parametrize(
+    "name, input_dim, output_dim",
+    [
+        ("copy", 9, 8),
+        ("repeat_copy", 10, 9),
+        ("associative_recall", 8, 6),
+        ("ngrams", 1, 1),
+        ("priority_sort", 10, 8),
+    ],
+)
+def test_default_task_sizes_the_model_as_the_paper_does(
+    name, input_dim, output_dim
+):
+    task = tasks.get(name)
+    assert (task.spec.input_dim, task.spec.output_dim) == (
+        input_dim,
+        output_dim,
+    )
+    model = zoo.get("lstm_tiny", task=task)
+    assert model.inputs[0].shape[-1] == input_dim
+    assert model.outputs[0].shape[-1] == output_dim
