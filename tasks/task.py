@@ -5,6 +5,7 @@ Legend: B = batch size, T = time steps.
 
 import dataclasses
 import math
+from collections.abc import Callable
 
 import tensorflow as tf
 
@@ -47,7 +48,9 @@ class Task:
     and implement `make_batch`. The difficulty (e.g. the copy task's current
     maximum length) lives in a `tf.Variable` that the pipelines read each time
     they make a batch, so a curriculum callback can raise it during `fit`
-    without rebuilding anything.
+    without rebuilding anything. A second variable, the mix probability, lets
+    a curriculum draw part of each train batch from the task's whole range
+    (see `mix_full_range`); it is 0 unless a curriculum sets it.
 
     Args:
         seed: int. Seed of every split; the same seed gives the same batches.
@@ -63,6 +66,10 @@ class Task:
         self.spec = None
         self.generalisation_splits = ()
         self._init_difficulty(0, 0)  # tasks with a difficulty knob redo this
+        # float64 so that the value set is the value read back (0.2 stays 0.2).
+        self._mix_probability = tf.Variable(
+            0.0, dtype=tf.float64, trainable=False, name="mix_probability"
+        )
 
     # -- Options -----------------------------------------------------------
 
@@ -102,6 +109,67 @@ class Task:
             self.difficulty_name, value, minimum=low, maximum=high
         )
         self._difficulty.assign(int(value))
+
+    @property
+    def mix_probability(self) -> float:
+        """The chance that a train sequence ignores the current difficulty."""
+        return float(self._mix_probability.numpy())
+
+    def set_mix_probability(self, value: float) -> None:
+        """Sets the share of train sequences drawn from the whole range.
+
+        With probability `value`, each `train` sequence draws its size from
+        the task's whole difficulty range (as with no curriculum) instead of
+        up to the current difficulty. `validation` and the other splits never
+        mix, so they keep measuring the current level and the full task.
+
+        Args:
+            value: float in [0, 1].
+        """
+        value = validation.check_float(
+            "mix_probability", value, minimum=0.0, maximum=1.0
+        )
+        self._mix_probability.assign(value)
+
+    def mix_full_range(
+        self,
+        split: str,
+        seed: tf.Tensor,
+        current: tf.Tensor,
+        draw_full: Callable[[], tf.Tensor],
+    ) -> tf.Tensor:
+        """Mixes draws at the current difficulty with draws over the range.
+
+        Tasks call this in `make_batch` with the per-sequence sizes drawn up
+        to the current difficulty and a function that draws the same sizes
+        over the whole range. For `train`, each sequence takes its full-range
+        draw with probability `mix_probability`; the other splits keep
+        `current` (and never call `draw_full`). With a mix probability of 0
+        the result equals `current`, so a task's batches do not change unless
+        a curriculum asks for mixing.
+
+        Args:
+            split: str. The split name.
+            seed: `(2,)` seed of the per-sequence choice; use one that no
+                other draw of the batch uses.
+            current: `(batch_size,)` or `(batch_size, k)` int tensor.
+            draw_full: callable returning a tensor shaped like `current`.
+
+        Returns:
+            A tensor shaped like `current`.
+        """
+        if split != "train":
+            return current
+        shape = tf.shape(current)
+        chosen = (
+            tf.random.stateless_uniform(shape[:1], seed, dtype=tf.float64)
+            < self._mix_probability.read_value()
+        )  # (B,)
+        # (B,) -> (B, 1, ...) to choose whole rows of `current`.
+        chosen = tf.reshape(
+            chosen, tf.concat([shape[:1], tf.ones_like(shape[1:])], axis=0)
+        )
+        return tf.where(chosen, draw_full(), current)
 
     # -- Training interface ------------------------------------------------
 
@@ -177,8 +245,52 @@ class Task:
         ).map(batch_at, num_parallel_calls=tf.data.AUTOTUNE)
         if batch_size != EVAL_CHUNK_SIZE:
             dataset = dataset.unbatch().padded_batch(batch_size)
+            # Rebatching loses the number of batches; Keras needs it to end
+            # `evaluate` without warning that the data ran out.
+            dataset = dataset.apply(
+                tf.data.experimental.assert_cardinality(
+                    math.ceil(self.eval_size / batch_size)
+                )
+            )
         return dataset.prefetch(tf.data.AUTOTUNE)
 
     def render(self, example):
         """Returns a readable text picture of one `(inputs, targets, mask)`."""
         raise NotImplementedError
+
+
+def uniform_integers(
+    shape, seed: tf.Tensor, low: int | tf.Tensor, high: int | tf.Tensor
+) -> tf.Tensor:
+    """Draws int32 values uniformly from `[low, high]`, both included.
+
+    Args:
+        shape: the output shape.
+        seed: `(2,)` seed for the stateless op.
+        low: scalar int, tensor or Python.
+        high: scalar int >= `low`, tensor or Python.
+
+    Returns:
+        An int32 tensor of `shape`.
+    """
+    return tf.random.stateless_uniform(
+        shape, seed, minval=low, maxval=high + 1, dtype=tf.int32
+    )
+
+
+def uniform_indices(seed: tf.Tensor, counts: tf.Tensor) -> tf.Tensor:
+    """Draws one index uniformly from `[0, count)` for each count.
+
+    Args:
+        seed: `(2,)` seed for the stateless op.
+        counts: `(batch_size,)` int32 tensor of positive counts.
+
+    Returns:
+        A `(batch_size,)` int32 tensor.
+    """
+    fractions = tf.random.stateless_uniform(tf.shape(counts), seed)
+    indices = tf.cast(
+        tf.math.floor(fractions * tf.cast(counts, tf.float32)), tf.int32
+    )
+    # float32 rounding may reach `count` for fractions just below 1.
+    return tf.minimum(indices, counts - 1)

@@ -151,3 +151,23 @@ def run_layer_test(
         after = model.get_weights()
         assert any(not np.allclose(a, b) for a, b in zip(before, after))
     return layer
+
+
+def task_batches(task, split, batch_size, count, **kwargs):
+    """Returns `count` batches of a task's split as tuples of NumPy arrays."""
+    dataset = task.dataset(split, batch_size, **kwargs).take(count)
+    return [tuple(part.numpy() for part in batch) for batch in dataset]
+
+
+def learn_briefly(task, steps, *, units=64, learning_rate=0.01):
+    """Trains `lstm_tiny` on a task for `steps` batches of 32.
+
+    Returns:
+        The `test` split's metrics as a dict, after training.
+    """
+    import zoo
+
+    model = zoo.get("lstm_tiny", task=task, units=units)
+    zoo.compile_for_task(model, task, learning_rate=learning_rate)
+    model.fit(task.dataset("train", 32), steps_per_epoch=steps, verbose=0)
+    return model.evaluate(task.dataset("test", 32), return_dict=True, verbose=0)

@@ -24,7 +24,8 @@ def callbacks(run_dir, *, task=None, model=None, curriculum_name="none"):
         task: optional `tasks.Task`, for the curriculum and the checkpoint.
         model: optional `keras.Model`. With a memory cell (e.g. an NTM) and a
             bit task, adds `MemoryImages`.
-        curriculum_name: str. `"none"` or `"doubling"`.
+        curriculum_name: str. A name from `zoo.curriculum.CURRICULA`:
+            `"none"`, `"doubling"` or `"combined"`.
 
     Returns:
         A list of `keras.callbacks.Callback`.

@@ -43,7 +43,9 @@ def build_parser():
     train.add_argument("--batch-size", type=int, default=32)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--learning-rate", type=float, default=1e-3)
-    train.add_argument("--curriculum", default="none", help="none or doubling")
+    train.add_argument(
+        "--curriculum", default="none", help="none, doubling or combined"
+    )
     train.add_argument(
         "--jit-compile",
         choices=("auto", "on", "off"),

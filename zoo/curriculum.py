@@ -4,11 +4,19 @@ A task's difficulty (the copy task's current maximum length) is a
 `tf.Variable` that its pipelines read for every batch, so raising it needs no
 new dataset. Every curriculum also writes the current level to the logs as
 `curriculum_level`, which TensorBoard then plots.
+
+`CURRICULA` maps the names that `ntm-keras train --curriculum NAME` takes to
+the classes: `none`, `doubling` and `combined`.
 """
+
+from typing import TYPE_CHECKING
 
 import keras
 
 from ntm_keras import validation
+
+if TYPE_CHECKING:  # annotations only; zoo imports tasks just for sizing
+    from tasks import Task
 
 
 class Curriculum(keras.callbacks.Callback):
@@ -83,7 +91,74 @@ class DoublingCurriculum(Curriculum):
             self.task.set_difficulty(min(high, 2 * self.task.difficulty))
 
 
-CURRICULA = {"none": Curriculum, "doubling": DoublingCurriculum}
+class CombinedCurriculum(DoublingCurriculum):
+    """Doubles the difficulty, but trains on some of the whole range too.
+
+    The "combined" strategy of
+    [Zaremba & Sutskever 2014](https://arxiv.org/abs/1410.4615), section 4:
+    every training sequence comes either from the current stage of a
+    step-by-step curriculum or from the "mix" strategy, which draws its
+    difficulty uniformly from the whole range, so the network meets hard
+    examples from the start and keeps seeing easy ones. Collier & Beel
+    compare it with other syllabuses on the NTM's tasks under the name "Look
+    Back and Forward" ([Collier & Beel 2018](https://arxiv.org/abs/1809.10789)),
+    and find it the best hand-crafted syllabus they tried.
+
+    Here the stepwise part is `DoublingCurriculum` (the current level doubles
+    after an epoch whose `monitor` is below `threshold`), and each train
+    sequence independently comes from the whole range with probability
+    `mix_probability` (see `tasks.Task.set_mix_probability`). The validation
+    split never mixes, so `monitor` measures the current level. The default
+    share, 0.2, is the one in the code published with Collier & Beel's
+    comparison; Zaremba & Sutskever do not state theirs.
+
+    Args:
+        task: a `tasks.Task`.
+        start: int. First difficulty. Defaults as in `DoublingCurriculum`.
+        threshold: float. Defaults to `1.0`.
+        monitor: str. Defaults to `"val_bit_errors_per_sequence"`.
+        mix_probability: float in [0, 1]. Share of train sequences drawn
+            from the whole range. Defaults to `0.2`.
+
+    Example:
+
+    >>> import tasks
+    >>> task = tasks.get("copy", max_length=20)
+    >>> schedule = CombinedCurriculum(task)
+    >>> task.difficulty, task.mix_probability
+    (2, 0.2)
+    """
+
+    def __init__(
+        self,
+        task: "Task",
+        *,
+        start: int | None = None,
+        threshold: float = 1.0,
+        monitor: str = "val_bit_errors_per_sequence",
+        mix_probability: float = 0.2,
+    ):
+        super().__init__(
+            task, start=start, threshold=threshold, monitor=monitor
+        )
+        task.set_mix_probability(mix_probability)
+
+    def get_state(self) -> dict:
+        return {
+            **super().get_state(),
+            "mix_probability": self.task.mix_probability,
+        }
+
+    def set_state(self, state: dict) -> None:
+        super().set_state(state)
+        self.task.set_mix_probability(state["mix_probability"])
+
+
+CURRICULA = {
+    "none": Curriculum,
+    "doubling": DoublingCurriculum,
+    "combined": CombinedCurriculum,
+}
 
 
 def make_curriculum(name, task):

@@ -37,7 +37,7 @@ class BitTask(Task):
         inputs, targets, mask = (np.asarray(part) for part in example)
         lines = []
         for channel in range(inputs.shape[-1]):
-            row = "".join("#" if v > 0.5 else "." for v in inputs[:, channel])
+            row = self.input_row(channel, inputs)
             lines.append(f"input  {channel:>2} {row}")
         for channel in range(targets.shape[-1]):
             row = "".join(
@@ -47,3 +47,18 @@ class BitTask(Task):
             lines.append(f"target {channel:>2} {row}")
         lines.append("mask      " + "".join("1" if m else "0" for m in mask))
         return "\n".join(lines)
+
+    def input_row(self, channel, inputs):
+        """Draws one input channel of `render`, one character per step.
+
+        Tasks with a channel that is not a bit (a count, a priority)
+        override this for that channel.
+
+        Args:
+            channel: int. The channel to draw.
+            inputs: `(time, input_dim)` array of one sequence.
+
+        Returns:
+            str. `#` where the channel is above 0.5, `.` elsewhere.
+        """
+        return "".join("#" if v > 0.5 else "." for v in inputs[:, channel])

@@ -8,7 +8,7 @@ import tensorflow as tf
 from ntm_keras import validation
 from tasks.algorithmic.bit_task import BitTask
 from tasks.registry import register
-from tasks.task import TaskSpec
+from tasks.task import TaskSpec, uniform_integers
 
 
 @register("copy")
@@ -19,7 +19,9 @@ class Copy(BitTask):
     its own channel, then nothing while the model must reproduce the
     vectors. Only the recall phase is scored. `L` is drawn uniformly from
     `[min_length, difficulty]` for each sequence; the difficulty is the
-    current maximum length, `max_length` unless a curriculum lowers it.
+    current maximum length, `max_length` unless a curriculum lowers it (a
+    mixing curriculum draws some train lengths from
+    `[min_length, max_length]`).
     See [Graves et al. 2014](https://arxiv.org/abs/1410.5401), section 4.1.
 
     One example with `L = 3` and 4 bits (channel 4 is the delimiter):
@@ -121,6 +123,18 @@ class Copy(BitTask):
             maxval=high + 1,
             dtype=tf.int32,
         )  # (B,)
+        # A mixing curriculum draws some train lengths from the whole range.
+        lengths = self.mix_full_range(
+            split,
+            tf.random.experimental.stateless_fold_in(length_seed, 1),
+            lengths,
+            lambda: uniform_integers(
+                [batch_size],
+                tf.random.experimental.stateless_fold_in(length_seed, 2),
+                self.min_length,
+                self.max_length,
+            ),
+        )
         longest = tf.reduce_max(lengths)
         time = 2 * longest + 1
         bits = tf.cast(

@@ -1,0 +1,51 @@
+"""`ntm-keras train lstm_tiny --task NAME` runs on each of the paper's tasks."""
+
+import json
+
+import pytest
+
+from testing import run_cli
+
+QUICK = ("--steps-per-epoch", 3, "--epochs", 2, "--batch-size", 8)
+TASK_OPTIONS = {
+    "repeat_copy": ("max_length=3", "max_repeats=3"),
+    "associative_recall": ("max_items=4",),
+    "ngrams": ("min_length=20", "max_length=40"),
+    "priority_sort": ("num_inputs=6", "num_outputs=4", "min_inputs=3"),
+}
+CURRICULUM = {"repeat_copy": "combined", "associative_recall": "doubling"}
+
+
+@pytest.mark.parametrize("name", sorted(TASK_OPTIONS))
+def test_train_runs_a_few_steps_on_the_task(tmp_path, name):
+    sets = [
+        part
+        for option in (*TASK_OPTIONS[name], "eval_size=16")
+        for part in ("--set", option)
+    ]
+    curriculum = CURRICULUM.get(name, "none")
+    result = run_cli(
+        "train",
+        "lstm_tiny",
+        "--task",
+        name,
+        *QUICK,
+        *sets,
+        "--curriculum",
+        curriculum,
+        "--log-dir",
+        tmp_path,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    (run_dir,) = tmp_path.iterdir()
+    config = json.loads((run_dir / "config.json").read_text())
+    assert config["task"]["name"] == name
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert "bits_per_sequence" in metrics["test"]
+    if name == "ngrams":
+        assert "bayes_optimal_bits_per_sequence" in metrics["test"]
+        assert "val_bayes_optimal_bits_per_sequence" in metrics["last_epoch"]
+    last = json.loads((run_dir / "checkpoints" / "last.json").read_text())
+    if curriculum == "combined":
+        assert last["curriculum"]["mix_probability"] == 0.2
+    assert last["curriculum"]["difficulty"] == last["difficulty"]
