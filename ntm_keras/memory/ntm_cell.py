@@ -331,7 +331,9 @@ class NTMCell(keras.layers.Layer):
         h, v = self.num_heads, self.num_write_heads
         w, s = self.word_size, self.shift_range
         return {
-            "keys": ops.reshape(parts["keys"], (-1, h, w)),  # k_t
+            # Keys and add vectors are bounded by tanh, as in Collier & Beel's
+            # implementation: unbounded add vectors let the memory grow.
+            "keys": ops.tanh(ops.reshape(parts["keys"], (-1, h, w))),  # k_t
             "strengths": ops.softplus(parts["strengths"]),  # beta_t >= 0
             "gates": ops.sigmoid(parts["gates"]),  # g_t in [0, 1]
             "shifts": ops.softmax(
@@ -339,7 +341,7 @@ class NTMCell(keras.layers.Layer):
             ),  # s_t
             "sharpening": 1.0 + ops.softplus(parts["sharpening"]),  # >= 1
             "erase": ops.sigmoid(ops.reshape(parts["erase"], (-1, v, w))),
-            "add": ops.reshape(parts["add"], (-1, v, w)),  # a_t
+            "add": ops.tanh(ops.reshape(parts["add"], (-1, v, w))),  # a_t
         }
 
     def step(self, inputs, states):

@@ -58,7 +58,8 @@ def _numpy_step(cell, x, states):
     keys, beta, gate, shift, gamma, erase, add = np.split(
         raw, np.cumsum(sizes)[:-1], axis=-1
     )
-    keys = keys.reshape(-1, heads, w)
+    keys = np.tanh(keys.reshape(-1, heads, w))
+    add = np.tanh(add)
     beta, gate = _softplus(beta), _sigmoid(gate)
     shift = _softmax(shift.reshape(-1, heads, s))
     gamma = 1 + _softplus(gamma)
