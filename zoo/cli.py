@@ -78,7 +78,13 @@ def build_parser():
         "eval", help="length-generalisation table and plot of a run"
     )
     evaluate.add_argument("run_dir")
-    evaluate.add_argument("--lengths", default="10,20,40,80")
+    evaluate.add_argument(
+        "--lengths",
+        "--sizes",
+        default="10,20,40,80",
+        help="sizes to test: lengths, or items (associative recall) or "
+        "inputs (priority sort)",
+    )
     evaluate.add_argument("--num-sequences", type=int, default=256)
     evaluate.add_argument("--batch-size", type=int, default=32)
     evaluate.add_argument(
@@ -137,7 +143,7 @@ def run_train(args):
 
 
 def run_eval(args):
-    from zoo import evaluation
+    from zoo import evaluation, run_files
 
     rows = evaluation.evaluate_lengths(
         args.run_dir,
@@ -147,7 +153,11 @@ def run_eval(args):
         which=args.checkpoint,
         memory_size=args.memory_size,
     )
-    print(evaluation.format_table(rows))
+    config = run_files.read_config(args.run_dir)
+    _, axis, _ = evaluation.generalisation_option(
+        config["task"]["name"], config["task"]["options"]
+    )
+    print(evaluation.format_table(rows, axis))
     suffix = f"-memory-{args.memory_size}" if args.memory_size else ""
     print(
         f"Wrote {os.path.join(args.run_dir, evaluation.EVAL_DIR)}/"

@@ -48,6 +48,33 @@ def rebuild_with(model, config, **changes):
     return rebuilt
 
 
+# The option of each task that lists its generalisation sizes, and the
+# training option those sizes go beyond.
+GENERALISATION_OPTIONS = {
+    "generalisation_lengths": ("length", "max_length"),
+    "generalisation_items": ("items", "max_items"),
+    "generalisation_inputs": ("inputs", "max_inputs"),
+}
+METRIC_COLUMNS = (
+    ("bits_per_sequence", "bits/seq", "{:>14.3f}"),
+    ("bayes_optimal_bits_per_sequence", "optimum bits", "{:>14.3f}"),
+    ("bit_errors_per_sequence", "bit errors/seq", "{:>14.3f}"),
+    ("sequence_accuracy", "seq accuracy", "{:>14.3f}"),
+    ("bit_accuracy", "bit accuracy", "{:>14.4f}"),
+)
+
+
+def generalisation_option(task_name, options):
+    """Returns `(option, axis, training_option)` of a task's sizes."""
+    for option, (axis, training_option) in GENERALISATION_OPTIONS.items():
+        if option in options:
+            return option, axis, training_option
+    raise ValueError(
+        f"Task {task_name!r} has no generalisation sizes to vary; evaluation "
+        f"needs a task with one of {sorted(GENERALISATION_OPTIONS)}."
+    )
+
+
 def evaluate_lengths(
     run_dir,
     lengths,
@@ -57,23 +84,28 @@ def evaluate_lengths(
     which="best",
     memory_size=None,
 ):
-    """Evaluates a run's model on sequences of each of `lengths`.
+    """Evaluates a run's model at each of several sizes beyond training.
 
-    Writes `eval/lengths.json` and `eval/lengths.png` in the run directory
-    (`lengths-memory-<N>.*` with `memory_size`).
+    The size is the task's generalisation axis: sequence length (copy,
+    repeat copy at the most repeats, n-grams), number of items (associative
+    recall) or of inputs (priority sort). Writes `eval/lengths.json` and
+    `eval/lengths.png` in the run directory (`lengths-memory-<N>.*` with
+    `memory_size`).
 
     Args:
         run_dir: path. A run directory with a checkpoint.
-        lengths: iterable of int. Sequence lengths to test.
-        num_sequences: int. Sequences per length. Defaults to `256`.
+        lengths: iterable of int. Sizes to test.
+        num_sequences: int. Sequences per size. Defaults to `256`.
         batch_size: int. Defaults to `32`.
         which: str. `"best"` or `"last"` checkpoint. Defaults to `"best"`.
         memory_size: optional int. Rebuild the model with this many memory
             slots (models whose weights do not depend on it, e.g. the NTM).
 
     Returns:
-        list of dict, one row per length: `length`, `bits_per_sequence`,
-        `bit_errors_per_sequence`, `sequence_accuracy`, `bit_accuracy`.
+        list of dict, one row per size: `size`, and each metric the task
+        reports (`bits_per_sequence`, `bit_errors_per_sequence`,
+        `sequence_accuracy`, `bit_accuracy`; for n-grams
+        `bayes_optimal_bits_per_sequence`).
     """
     run_dir = pathlib.Path(run_dir)
     lengths = [validation.check_positive_int("lengths", n) for n in lengths]
@@ -84,14 +116,8 @@ def evaluate_lengths(
     config = run_files.read_config(run_dir)
     task_name = config["task"]["name"]
     options = dict(config["task"]["options"])
-    if "generalisation_lengths" not in options:
-        raise ValueError(
-            f"Task {task_name!r} has no sequence length to vary; length "
-            "evaluation needs a task with `generalisation_lengths`."
-        )
-    options.update(
-        generalisation_lengths=tuple(lengths), eval_size=num_sequences
-    )
+    option, axis, training_option = generalisation_option(task_name, options)
+    options.update({option: tuple(lengths), "eval_size": num_sequences})
     task = tasks.get(task_name, **options)
     model = checkpointing.load_checkpoint(run_dir, which)
     if memory_size is not None:
@@ -99,34 +125,35 @@ def evaluate_lengths(
         model = rebuild_with(model, config, memory_size=memory_size)
     compiling.check_model_fits_task(model, task)
     rows = []
-    for length, split in zip(lengths, task.generalisation_splits):
+    for size, split in zip(lengths, task.generalisation_splits):
         dataset = task.dataset(split, batch_size)
         result = model.evaluate(dataset, return_dict=True, verbose=0)
-        scored_bits = (
-            sum(float(np.sum(mask)) for _, _, mask in dataset)
-            * task.spec.output_dim
-            / num_sequences
-        )
-        errors = result["bit_errors_per_sequence"]
-        rows.append(
-            {
-                "length": length,
-                "bits_per_sequence": result["bits_per_sequence"],
-                "bit_errors_per_sequence": errors,
-                "sequence_accuracy": result["sequence_accuracy"],
-                "bit_accuracy": 1.0 - errors / max(scored_bits, 1.0),
-            }
-        )
+        row = {"size": size}
+        for key, _, _ in METRIC_COLUMNS:
+            if key in result:
+                row[key] = float(result[key])
+        if "bit_errors_per_sequence" in row:
+            scored_bits = (
+                sum(float(np.sum(mask)) for _, _, mask in dataset)
+                * task.spec.output_dim
+                / num_sequences
+            )
+            row["bit_accuracy"] = 1.0 - row["bit_errors_per_sequence"] / max(
+                scored_bits, 1.0
+            )
+        rows.append(row)
     out = run_dir / EVAL_DIR
     out.mkdir(exist_ok=True)
     suffix = f"-memory-{memory_size}" if memory_size else ""
+    trained_up_to = options.get(training_option)
     run_files.write_json(
         out / f"lengths{suffix}.json",
         {
+            "axis": axis,
             "checkpoint": which,
             "memory_size": memory_size,
             "num_sequences": num_sequences,
-            "train_max_length": config["task"]["options"].get("max_length"),
+            "trained_up_to": trained_up_to,
             "rows": rows,
         },
     )
@@ -134,76 +161,71 @@ def evaluate_lengths(
         rows,
         out / f"lengths{suffix}.png",
         title=run_dir.name,
-        train_max_length=options.get("max_length"),
+        axis=axis,
+        trained_up_to=trained_up_to,
     )
     return rows
 
 
-def format_table(rows):
+def format_table(rows, axis="size"):
     """Returns the rows as an aligned text table."""
-    header = (
-        "length",
-        "bits/seq",
-        "bit errors/seq",
-        "seq accuracy",
-        "bit accuracy",
-    )
+    columns = [c for c in METRIC_COLUMNS if rows and c[0] in rows[0]]
+    header = [axis] + [label for _, label, _ in columns]
     lines = ["  ".join(f"{h:>14}" for h in header)]
     for row in rows:
-        lines.append(
-            "  ".join(
-                [
-                    f"{row['length']:>14d}",
-                    f"{row['bits_per_sequence']:>14.3f}",
-                    f"{row['bit_errors_per_sequence']:>14.3f}",
-                    f"{row['sequence_accuracy']:>14.3f}",
-                    f"{row['bit_accuracy']:>14.4f}",
-                ]
-            )
-        )
+        cells = [f"{row['size']:>14d}"]
+        cells += [fmt.format(row[key]) for key, _, fmt in columns]
+        lines.append("  ".join(cells))
     return "\n".join(lines)
 
 
-def plot_lengths(rows, path, *, title="", train_max_length=None):
-    """Plots bit errors and sequence accuracy against length to a PNG."""
+def plot_lengths(rows, path, *, title="", axis="size", trained_up_to=None):
+    """Plots the cost and the accuracies against size to a PNG."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import pyplot
 
-    lengths = [row["length"] for row in rows]
-    figure, (errors_axis, accuracy_axis) = pyplot.subplots(
-        1, 2, figsize=(10, 4)
-    )
-    errors_axis.plot(
-        lengths, [r["bit_errors_per_sequence"] for r in rows], marker="o"
-    )
-    errors_axis.set_xlabel("sequence length")
-    errors_axis.set_ylabel("bit errors per sequence")
-    accuracy_axis.plot(
-        lengths,
-        [r["sequence_accuracy"] for r in rows],
-        marker="o",
-        label="sequence accuracy",
-    )
-    accuracy_axis.plot(
-        lengths,
-        [r["bit_accuracy"] for r in rows],
-        marker="s",
-        label="bit accuracy",
-    )
-    accuracy_axis.set_xlabel("sequence length")
-    accuracy_axis.set_ylim(-0.02, 1.02)
-    accuracy_axis.legend()
-    for axis in (errors_axis, accuracy_axis):
-        axis.grid(alpha=0.3)
-        if train_max_length:
-            axis.axvline(
-                train_max_length,
-                color="gray",
-                linestyle="--",
-                label="longest training length",
+    sizes = [row["size"] for row in rows]
+    figure, (cost_axis, accuracy_axis) = pyplot.subplots(1, 2, figsize=(10, 4))
+    if "bit_errors_per_sequence" in rows[0]:
+        cost_axis.plot(
+            sizes, [r["bit_errors_per_sequence"] for r in rows], marker="o"
+        )
+        cost_axis.set_ylabel("bit errors per sequence")
+        for key, label, marker in (
+            ("sequence_accuracy", "sequence accuracy", "o"),
+            ("bit_accuracy", "bit accuracy", "s"),
+        ):
+            accuracy_axis.plot(
+                sizes, [r[key] for r in rows], marker=marker, label=label
             )
+        accuracy_axis.set_ylim(-0.02, 1.02)
+        accuracy_axis.set_ylabel("accuracy")
+    else:
+        cost_axis.plot(
+            sizes,
+            [r["bits_per_sequence"] for r in rows],
+            marker="o",
+            label="model",
+        )
+        if "bayes_optimal_bits_per_sequence" in rows[0]:
+            cost_axis.plot(
+                sizes,
+                [r["bayes_optimal_bits_per_sequence"] for r in rows],
+                marker="s",
+                label="Bayes optimum",
+            )
+        cost_axis.set_ylabel("bits per sequence")
+        cost_axis.legend()
+        accuracy_axis.axis("off")
+    for ax in (cost_axis, accuracy_axis):
+        ax.set_xlabel(axis)
+        ax.grid(alpha=0.3)
+        if trained_up_to:
+            ax.axvline(trained_up_to, color="gray", linestyle="--")
+    if accuracy_axis.lines:
+        accuracy_axis.legend()
     figure.suptitle(title)
     figure.tight_layout()
     figure.savefig(path, dpi=100)

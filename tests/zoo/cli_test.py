@@ -95,7 +95,7 @@ def test_eval_writes_table_and_plot(finished_run):
     assert result.returncode == 0, result.stderr[-3000:]
     assert "bit errors/seq" in result.stdout
     table = json.loads((run_dir / "eval" / "lengths.json").read_text())
-    assert [row["length"] for row in table["rows"]] == [2, 6]
+    assert [row["size"] for row in table["rows"]] == [2, 6]
     png = (run_dir / "eval" / "lengths.png").read_bytes()
     assert png.startswith(b"\x89PNG")
 

@@ -74,4 +74,4 @@ def test_eval_with_a_larger_memory(ntm_run):
         (ntm_run / "eval" / "lengths-memory-64.json").read_text()
     )
     assert table["memory_size"] == 64
-    assert [row["length"] for row in table["rows"]] == [5, 30]
+    assert [row["size"] for row in table["rows"]] == [5, 30]

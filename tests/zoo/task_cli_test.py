@@ -49,3 +49,51 @@ def test_train_runs_a_few_steps_on_the_task(tmp_path, name):
     if curriculum == "combined":
         assert last["curriculum"]["mix_probability"] == 0.2
     assert last["curriculum"]["difficulty"] == last["difficulty"]
+
+
+EVAL_SIZES = {
+    "repeat_copy": ("length", "4,6"),
+    "associative_recall": ("items", "5,7"),
+    "ngrams": ("length", "30,60"),
+    "priority_sort": ("inputs", "5,8"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EVAL_SIZES))
+def test_eval_varies_each_task_along_its_own_axis(tmp_path, name):
+    sets = [
+        part
+        for option in (*TASK_OPTIONS[name], "eval_size=8")
+        for part in ("--set", option)
+    ]
+    trained = run_cli(
+        "train",
+        "lstm_tiny",
+        "--task",
+        name,
+        "--steps-per-epoch",
+        2,
+        "--epochs",
+        1,
+        "--batch-size",
+        4,
+        *sets,
+        "--log-dir",
+        tmp_path,
+    )
+    assert trained.returncode == 0, trained.stderr[-3000:]
+    (run_dir,) = tmp_path.iterdir()
+    axis, sizes = EVAL_SIZES[name]
+    result = run_cli("eval", run_dir, "--sizes", sizes, "--num-sequences", 8)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split()[0] == axis
+    table = json.loads((run_dir / "eval" / "lengths.json").read_text())
+    assert table["axis"] == axis
+    assert [row["size"] for row in table["rows"]] == [
+        int(s) for s in sizes.split(",")
+    ]
+    if name == "ngrams":
+        assert "bayes_optimal_bits_per_sequence" in table["rows"][0]
+        assert "optimum bits" in result.stdout
+    else:
+        assert 0.0 <= table["rows"][0]["bit_accuracy"] <= 1.0
