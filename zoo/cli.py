@@ -60,6 +60,13 @@ def build_parser():
         help="pad batches in time to a multiple of this "
         "(default 8 with XLA, else 0: no padding)",
     )
+    train.add_argument(
+        "--steps-per-execution",
+        type=int,
+        default=1,
+        help="train steps per call into the compiled step; raise it (e.g. "
+        "20) for small batches, where Python overhead dominates",
+    )
     train.add_argument("--log-dir", default="runs")
     train.add_argument(
         "--set",
@@ -139,6 +146,7 @@ def run_train(args):
         curriculum=args.curriculum,
         jit_compile={"auto": None, "on": True, "off": False}[args.jit_compile],
         time_bucket=args.time_bucket,
+        steps_per_execution=args.steps_per_execution,
     )
 
 

@@ -21,6 +21,7 @@ TRAINING_DEFAULTS = {
     "curriculum": "none",
     "jit_compile": None,
     "time_bucket": None,
+    "steps_per_execution": 1,
 }
 
 # Batches are padded in time to a multiple of this when the train step is
@@ -66,7 +67,12 @@ def split_overrides(model_name, task_name, overrides):
 
 
 def _check_training_options(options):
-    for key in ("epochs", "steps_per_epoch", "batch_size"):
+    for key in (
+        "epochs",
+        "steps_per_epoch",
+        "batch_size",
+        "steps_per_execution",
+    ):
         validation.check_positive_int(key, options[key])
     validation.check_int("seed", options["seed"], minimum=0)
     validation.check_float(
@@ -104,6 +110,7 @@ def _build(config):
         learning_rate=training["learning_rate"],
         global_clipnorm=training["global_clipnorm"],
         jit_compile=training["jit_compile"],
+        steps_per_execution=training.get("steps_per_execution", 1),
     )
     return task, model, model_options
 
