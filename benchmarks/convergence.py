@@ -239,6 +239,10 @@ def main(argv=None):
     parser.add_argument(
         "--jit-compile", choices=("auto", "on", "off"), default="auto"
     )
+    parser.add_argument(
+        "--amsgrad", choices=("auto", "on", "off"), default="auto"
+    )
+    parser.add_argument("--global-clipnorm", type=float, default=None)
     parser.add_argument("--budget", type=int, default=200_000)
     parser.add_argument("--eval-every", type=int, default=3_200)
     parser.add_argument("--threshold", type=float, default=0.1)
@@ -281,6 +285,12 @@ def main(argv=None):
         "task": args.task,
         "overrides": overrides,
         "batch_size": args.batch_size,
+        "compile": {
+            "learning_rate": args.learning_rate,
+            "amsgrad": args.amsgrad,
+            "global_clipnorm": args.global_clipnorm,
+            "jit_compile": args.jit_compile,
+        },
         "summary": summarise(results, args.budget),
         "results": results,
     }

@@ -44,6 +44,7 @@ def compile_for_task(
     global_clipnorm=DEFAULT_GLOBAL_CLIPNORM,
     jit_compile=False,
     steps_per_execution=1,
+    amsgrad=False,
 ):
     """Compiles `model` with the task's loss and metrics.
 
@@ -61,6 +62,8 @@ def compile_for_task(
             (pad them with `tasks.padding.bucket_by_time`).
         steps_per_execution: int. Train steps per call into the compiled
             function; more than 1 saves the Python overhead of small steps.
+        amsgrad: bool. Use the AMSGrad variant of Adam, whose step size
+            cannot grow when gradients shrink after convergence.
 
     Returns:
         The compiled model.
@@ -71,7 +74,9 @@ def compile_for_task(
     validation.check_float("global_clipnorm", global_clipnorm, minimum=0.0)
     model.compile(
         optimizer=optimizers.MonitoredAdam(
-            learning_rate=learning_rate, global_clipnorm=global_clipnorm
+            learning_rate=learning_rate,
+            global_clipnorm=global_clipnorm,
+            amsgrad=amsgrad,
         ),
         loss=task.loss(),
         weighted_metrics=task.metrics(),
