@@ -104,17 +104,16 @@ def run_seed(name, task_name, seed, args, model_overrides, task_overrides):
     model = zoo.get(name, task=task, **model_overrides)
     family = zoo.describe(name).compile_defaults
     jit = family.get("jit_compile", False)
-    if args.learning_rate is not None or args.jit_compile != "auto":
-        if args.jit_compile != "auto":
-            jit = args.jit_compile == "on"
-        zoo.compile_for_task(
-            model,
-            task,
-            jit_compile=jit,
-            learning_rate=args.learning_rate
-            or family.get("learning_rate", 1e-3),
-            global_clipnorm=family.get("global_clipnorm", 50.0),
-        )
+    if args.jit_compile != "auto":
+        jit = args.jit_compile == "on"
+    compile_options = dict(family, jit_compile=jit)
+    if args.learning_rate is not None:
+        compile_options["learning_rate"] = args.learning_rate
+    if args.amsgrad != "auto":
+        compile_options["amsgrad"] = args.amsgrad == "on"
+    if args.global_clipnorm is not None:
+        compile_options["global_clipnorm"] = args.global_clipnorm
+    zoo.compile_for_task(model, task, **compile_options)
     bucket = training.DEFAULT_TIME_BUCKET if jit else 0
 
     def data(split):
@@ -219,6 +218,7 @@ def plot(results, path, title):
         label="converged (0.1 bit errors)",
     )
     axis.set_yscale("symlog", linthresh=0.1)
+    axis.set_ylim(bottom=0)
     axis.set_xlabel("training sequences")
     axis.set_ylabel("bit errors per sequence (1,024 held out)")
     axis.set_title(title)
@@ -256,7 +256,22 @@ def main(argv=None):
         help="directory for results.json, curve.png and "
         "the model of the first converged seed",
     )
+    parser.add_argument(
+        "--replot",
+        action="store_true",
+        help="only redraw --out/curve.png from its results.json",
+    )
     args = parser.parse_args(argv)
+    if args.replot:
+        out = pathlib.Path(args.out)
+        report = json.loads((out / "results.json").read_text())
+        plot(
+            report["results"],
+            out / "curve.png",
+            f"{report['model']} on {report['task']}: "
+            f"{len(report['results'])} seeds",
+        )
+        return
     overrides = dict(pair.split("=", 1) for pair in args.set)
     model_overrides, task_overrides = training.split_overrides(
         args.model, args.task, overrides
