@@ -104,9 +104,15 @@ def _build(config):
     spec = registry.describe(config["model"]["name"])
     model = spec.factory(name=spec.name, **model_options)
     training = config["training"]
+    family = dict(registry.describe(config["model"]["name"]).compile_defaults)
     compiling.compile_for_task(
         model,
         task,
+        **{
+            key: value
+            for key, value in family.items()
+            if key not in ("learning_rate", "global_clipnorm", "jit_compile")
+        },
         learning_rate=training["learning_rate"],
         global_clipnorm=training["global_clipnorm"],
         jit_compile=training["jit_compile"],
