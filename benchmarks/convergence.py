@@ -31,7 +31,7 @@ import numpy as np  # noqa: E402
 import tasks  # noqa: E402
 import zoo  # noqa: E402
 from tasks import padding  # noqa: E402
-from zoo import training  # noqa: E402
+from zoo import curriculum, training  # noqa: E402
 
 RELAPSE_BITS = 1.0
 
@@ -121,6 +121,15 @@ def run_seed(name, task_name, seed, args, model_overrides, task_overrides):
         return padding.bucket_by_time(dataset, bucket) if bucket else dataset
 
     steps = max(1, args.eval_every // args.batch_size)
+    # A curriculum judges the training batches (at the current level), since
+    # the validation data here are the full-difficulty test sequences.
+    schedule = []
+    if args.curriculum != "none":
+        schedule = [
+            curriculum.CURRICULA[args.curriculum](
+                task, monitor="bit_errors_per_sequence"
+            )
+        ]
     watcher = ConvergenceWatcher(
         args.batch_size, steps, args.threshold, args.watch, args.budget
     )
@@ -131,7 +140,7 @@ def run_seed(name, task_name, seed, args, model_overrides, task_overrides):
         steps_per_epoch=steps,
         epochs=epochs,
         validation_data=data("test"),
-        callbacks=[watcher],
+        callbacks=schedule + [watcher],
         shuffle=False,
         verbose=0,
     )
@@ -246,6 +255,9 @@ def main(argv=None):
     parser.add_argument("--budget", type=int, default=200_000)
     parser.add_argument("--eval-every", type=int, default=3_200)
     parser.add_argument("--threshold", type=float, default=0.1)
+    parser.add_argument(
+        "--curriculum", default="none", choices=sorted(curriculum.CURRICULA)
+    )
     parser.add_argument("--watch", type=int, default=50_000)
     parser.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE"
@@ -300,6 +312,7 @@ def main(argv=None):
         "task": args.task,
         "overrides": overrides,
         "batch_size": args.batch_size,
+        "curriculum": args.curriculum,
         "compile": {
             "learning_rate": args.learning_rate,
             "amsgrad": args.amsgrad,
