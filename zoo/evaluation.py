@@ -44,7 +44,7 @@ def rebuild_with(model, config, **changes):
             f"The weights of model {name!r} depend on {sorted(changes)}, so "
             f"it cannot be rebuilt with {changes}: {error}"
         ) from None
-    rebuilt.compile(**model._compile_config.config)
+    rebuilt.compile_from_config(model.get_compile_config())
     return rebuilt
 
 

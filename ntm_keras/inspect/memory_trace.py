@@ -14,10 +14,13 @@ def find_memory_layer(model):
 
     Returns None when the model has no memory cell (e.g. an LSTM).
     """
-    for layer in model._flatten_layers(include_self=False):
+    for layer in getattr(model, "layers", ()):
         cell = getattr(layer, "cell", None)
         if isinstance(layer, keras.layers.RNN) and hasattr(cell, "step"):
             return layer
+        found = find_memory_layer(layer)
+        if found is not None:
+            return found
     return None
 
 
