@@ -71,6 +71,7 @@ class ConvergenceWatcher(keras.callbacks.Callback):
             "bit_errors_per_sequence": errors,
         }
         self.curve.append(point)
+        print(json.dumps(point), file=sys.stderr, flush=True)
         if not math.isfinite(point["train_loss"]) or not math.isfinite(errors):
             self.nan = True
             self.model.stop_training = True
