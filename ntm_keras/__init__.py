@@ -1,11 +1,12 @@
 """ntm_keras: attention and memory-augmented layers for Keras 3.
 
-Importing this package registers every public layer, cell, metric and
-optimizer for serialization, so `keras.models.load_model` needs nothing else.
+Importing this package registers every public layer, cell, loss, metric,
+optimizer and schedule for serialization, so `keras.models.load_model` needs
+nothing else.
 """
 
-from ntm_keras import metrics, optimizers
+from ntm_keras import layers, losses, metrics, optimizers, schedules
 
 __version__ = "0.1.0"
 
-__all__ = ["metrics", "optimizers"]
+__all__ = ["layers", "losses", "metrics", "optimizers", "schedules"]
