@@ -4,23 +4,32 @@ import pathlib
 
 import keras
 
-from zoo import checkpointing, curriculum, run_files
+from zoo import checkpointing, curriculum, registry, run_files
+from zoo.attention_map_logger import AttentionMapLogger
 from zoo.gradient_norm_logger import GradientNormLogger
+from zoo.text_sample_logger import TextSampleLogger
+
+# Text samples and attention maps go to `logs/inspection`.
+INSPECTION_DIR = "inspection"
 
 
 def callbacks(run_dir, *, task=None, model=None, curriculum_name="none"):
     """Returns the callbacks that make `fit` a resumable, inspectable run.
 
     In order: the curriculum (which logs `curriculum_level`), the gradient
-    norm logger, TensorBoard (`run_dir/logs`) and the checkpoint
-    (`run_dir/checkpoints`). The loggers come before TensorBoard so that it
-    writes what they add to the logs.
+    norm logger, for language tasks the inspection loggers (text samples or
+    translations with their BLEU, and attention maps of zoo models, in
+    `run_dir/logs/inspection`), TensorBoard (`run_dir/logs`) and the
+    checkpoint (`run_dir/checkpoints`). The loggers come before TensorBoard
+    so that it writes what they add to the logs.
 
     Args:
         run_dir: path. The run directory.
-        task: optional `tasks.Task`, for the curriculum and the checkpoint.
-        model: optional `keras.Model`; accepted so a script can pass what it
-            has, not needed by the callbacks (Keras gives them the model).
+        task: optional `tasks.Task`, for the curriculum, the checkpoint and
+            the language loggers.
+        model: optional `keras.Model` from the zoo; its registry entry says
+            how to read its attention weights (Keras gives the callbacks
+            the model itself).
         curriculum_name: str. `"none"` or `"doubling"`.
 
     Returns:
@@ -33,7 +42,6 @@ def callbacks(run_dir, *, task=None, model=None, curriculum_name="none"):
     >>> model = zoo.get("lstm_tiny", task=task)
     >>> found = zoo.callbacks("/tmp/example-run", task=task, model=model)
     """
-    del model  # Keras sets each callback's model in `fit`.
     run_dir = pathlib.Path(run_dir)
     result = []
     schedule = None
@@ -41,6 +49,8 @@ def callbacks(run_dir, *, task=None, model=None, curriculum_name="none"):
         schedule = curriculum.make_curriculum(curriculum_name, task)
         result.append(schedule)
     result.append(GradientNormLogger())
+    if task is not None and task.spec.modality == "tokens":
+        result.extend(_language_loggers(run_dir, task, model))
     result.append(
         keras.callbacks.TensorBoard(
             log_dir=str(run_dir / run_files.LOGS_DIR),
@@ -56,3 +66,14 @@ def callbacks(run_dir, *, task=None, model=None, curriculum_name="none"):
         )
     )
     return result
+
+
+def _language_loggers(run_dir, task, model):
+    """Text samples (or translations and BLEU) and attention maps."""
+    log_dir = run_dir / run_files.LOGS_DIR / INSPECTION_DIR
+    loggers = [TextSampleLogger(log_dir, task)]
+    if model is not None and model.name in registry.list_models():
+        attention_scores = registry.describe(model.name).attention_scores
+        if attention_scores is not None:
+            loggers.append(AttentionMapLogger(log_dir, task, attention_scores))
+    return loggers

@@ -42,7 +42,31 @@ def build_parser():
     train.add_argument("--epochs", type=int, default=None)
     train.add_argument("--batch-size", type=int, default=32)
     train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--learning-rate", type=float, default=1e-3)
+    train.add_argument(
+        "--learning-rate",
+        type=float,
+        default=None,
+        help="constant rate, or the peak with --warmup-steps "
+        "(default: the model's, else 1e-3)",
+    )
+    train.add_argument(
+        "--warmup-steps",
+        type=int,
+        default=None,
+        help="steps of the Transformer's warm-up schedule; 0 for none "
+        "(default: the model's)",
+    )
+    train.add_argument(
+        "--label-smoothing",
+        type=float,
+        default=None,
+        help="label smoothing of token tasks (default: the model's)",
+    )
+    train.add_argument(
+        "--data-dir",
+        default=None,
+        help="directory of the language data sets (default: $NTM_KERAS_DATA)",
+    )
     train.add_argument("--curriculum", default="none", help="none or doubling")
     train.add_argument("--jit-compile", choices=("on", "off"), default="off")
     train.add_argument("--log-dir", default="runs")
@@ -90,16 +114,21 @@ def run_train(args):
             "`ntm-keras train` needs a MODEL and --task TASK, e.g. "
             "`ntm-keras train lstm_tiny --task copy`, or --resume RUN_DIR."
         )
+    overrides = _parse_sets(args.set)
+    if args.data_dir is not None:
+        overrides["task.data_dir"] = args.data_dir
     return training.train(
         args.model,
         args.task,
-        overrides=_parse_sets(args.set),
+        overrides=overrides,
         log_dir=args.log_dir,
         epochs=args.epochs if args.epochs is not None else 10,
         steps_per_epoch=args.steps_per_epoch,
         batch_size=args.batch_size,
         seed=args.seed,
         learning_rate=args.learning_rate,
+        warmup_steps=args.warmup_steps,
+        label_smoothing=args.label_smoothing,
         curriculum=args.curriculum,
         jit_compile=args.jit_compile == "on",
     )

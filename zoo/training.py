@@ -15,7 +15,10 @@ TRAINING_DEFAULTS = {
     "steps_per_epoch": 100,
     "batch_size": 32,
     "seed": 0,
-    "learning_rate": compiling.DEFAULT_LEARNING_RATE,
+    # None: the model family's default (`zoo.describe(name)`), else 1e-3.
+    "learning_rate": None,
+    "warmup_steps": None,
+    "label_smoothing": None,
     "global_clipnorm": compiling.DEFAULT_GLOBAL_CLIPNORM,
     "curriculum": "none",
     "jit_compile": False,
@@ -63,9 +66,16 @@ def _check_training_options(options):
     for key in ("epochs", "steps_per_epoch", "batch_size"):
         validation.check_positive_int(key, options[key])
     validation.check_int("seed", options["seed"], minimum=0)
-    validation.check_float(
-        "learning_rate", options["learning_rate"], minimum=0.0
-    )
+    if options["learning_rate"] is not None:
+        validation.check_float(
+            "learning_rate", options["learning_rate"], minimum=0.0
+        )
+    if options["warmup_steps"] is not None:
+        validation.check_int("warmup_steps", options["warmup_steps"], minimum=0)
+    if options["label_smoothing"] is not None:
+        validation.check_float(
+            "label_smoothing", options["label_smoothing"], minimum=0.0
+        )
     validation.check_choice("curriculum", options["curriculum"], CURRICULA)
 
 
@@ -78,15 +88,28 @@ def _build(config):
     )
     spec = registry.describe(config["model"]["name"])
     model = spec.factory(name=spec.name, **model_options)
-    training = config["training"]
     compiling.compile_for_task(
-        model,
-        task,
-        learning_rate=training["learning_rate"],
-        global_clipnorm=training["global_clipnorm"],
-        jit_compile=training["jit_compile"],
+        model, task, **compile_options(config, model_options)
     )
     return task, model, model_options
+
+
+def compile_options(config, model_options):
+    """The `compile_for_task` arguments of a run.
+
+    The model family's defaults for these model options (e.g. the
+    Transformer's warm-up schedule), then every training option the user
+    set.
+    """
+    training = config["training"]
+    spec = registry.describe(config["model"]["name"])
+    options = spec.compile_options(model_options)
+    for key in ("learning_rate", "warmup_steps", "label_smoothing"):
+        if training.get(key) is not None:
+            options[key] = training[key]
+    options["global_clipnorm"] = training["global_clipnorm"]
+    options["jit_compile"] = training["jit_compile"]
+    return options
 
 
 def train(
@@ -140,6 +163,7 @@ def train(
     )
     task, model, model_options = _build(config)
     config["model"]["options"] = model_options
+    config["compile"] = compile_options(config, model_options)
     _check_one_batch(model, task, options["batch_size"])
     run_dir = run_files.new_run_directory(log_dir, model_name, task_name)
     config["invocation"] = run_files.describe_invocation()
@@ -179,14 +203,14 @@ def resume(run_dir, *, epochs=None, verbose="auto"):
 
 def _check_one_batch(model, task, batch_size):
     inputs, _, _ = next(iter(task.dataset("validation", batch_size)))
-    model(inputs[:1])
+    model(keras.tree.map_structure(lambda part: part[:1], inputs))
 
 
 def _fit(run_dir, config, task, model, *, state, verbose):
     training = config["training"]
     initial_epoch = 0
     run_callbacks = standard_callbacks(
-        run_dir, task=task, curriculum_name=training["curriculum"]
+        run_dir, task=task, model=model, curriculum_name=training["curriculum"]
     )
     if state is not None:
         initial_epoch = state["epoch"]
