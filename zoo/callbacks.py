@@ -8,6 +8,7 @@ from zoo import checkpointing, curriculum, registry, run_files
 from zoo.attention_map_logger import AttentionMapLogger
 from zoo.gradient_norm_logger import GradientNormLogger
 from zoo.text_sample_logger import TextSampleLogger
+from zoo.translation_sample_logger import TranslationSampleLogger
 
 # Text samples and attention maps go to `logs/inspection`.
 INSPECTION_DIR = "inspection"
@@ -71,7 +72,10 @@ def callbacks(run_dir, *, task=None, model=None, curriculum_name="none"):
 def _language_loggers(run_dir, task, model):
     """Text samples (or translations and BLEU) and attention maps."""
     log_dir = run_dir / run_files.LOGS_DIR / INSPECTION_DIR
-    loggers = [TextSampleLogger(log_dir, task)]
+    if task.spec.structure == "sequence_to_sequence":
+        loggers = [TranslationSampleLogger(log_dir, task)]
+    else:
+        loggers = [TextSampleLogger(log_dir, task)]
     if model is not None and model.name in registry.list_models():
         attention_scores = registry.describe(model.name).attention_scores
         if attention_scores is not None:

@@ -94,6 +94,43 @@ def build_parser():
         "--checkpoint", choices=("best", "last"), default="best"
     )
 
+    sample = commands.add_parser(
+        "sample", help="generate text with a trained language model"
+    )
+    sample.add_argument("run_dir")
+    sample.add_argument("--prompt", default="\n", help="text to continue")
+    sample.add_argument("--length", type=int, default=500)
+    sample.add_argument("--temperature", type=float, default=1.0)
+    sample.add_argument("--top-k", type=int, default=None)
+    sample.add_argument("--seed", type=int, default=None)
+    sample.add_argument(
+        "--checkpoint", choices=("best", "last"), default="best"
+    )
+
+    translate = commands.add_parser(
+        "translate", help="translate with a trained encoder-decoder"
+    )
+    translate.add_argument("run_dir")
+    translate.add_argument("sentences", nargs="*", help="English sentences")
+    translate.add_argument(
+        "--beam-width",
+        type=int,
+        default=4,
+        help="beams of the beam search shown beside the greedy one",
+    )
+    translate.add_argument(
+        "--bleu",
+        action="store_true",
+        help="score a whole split with BLEU instead",
+    )
+    translate.add_argument(
+        "--split", choices=("validation", "test"), default="test"
+    )
+    translate.add_argument("--limit", type=int, default=None)
+    translate.add_argument(
+        "--checkpoint", choices=("best", "last"), default="best"
+    )
+
     listing = commands.add_parser("list", help="list models and tasks")
     listing.add_argument("pattern", nargs="?", default="*")
 
@@ -151,6 +188,67 @@ def run_eval(args):
     )
 
 
+def run_sample(args):
+    from zoo import generation
+
+    print(
+        generation.sample_run(
+            args.run_dir,
+            args.prompt,
+            args.length,
+            temperature=args.temperature,
+            top_k=args.top_k,
+            seed=args.seed,
+            which=args.checkpoint,
+        )
+    )
+
+
+def run_translate(args):
+    from zoo import translation
+
+    if args.bleu:
+        beam_width = args.beam_width if args.beam_width > 1 else 1
+        score, rows, path = translation.bleu_run(
+            args.run_dir,
+            split=args.split,
+            limit=args.limit,
+            beam_width=beam_width,
+            which=args.checkpoint,
+        )
+        print(
+            f"BLEU on {len(rows)} {args.split} pairs (beam width "
+            f"{beam_width}): {100 * score:.2f}"
+        )
+        for row in rows[:10]:
+            print(f"  {row['english']}")
+            print(f"    reference: {row['reference']}")
+            print(f"    model:     {row['translation']}")
+        print(f"Wrote {path}")
+        return
+    if not args.sentences:
+        raise ValueError(
+            "`ntm-keras translate` needs English sentences, e.g. "
+            '`ntm-keras translate RUN_DIR "How are you?"`, or --bleu.'
+        )
+    greedy = translation.translate_run(
+        args.run_dir, args.sentences, which=args.checkpoint
+    )
+    beams = None
+    if args.beam_width > 1:
+        beams = translation.translate_run(
+            args.run_dir,
+            args.sentences,
+            beam_width=args.beam_width,
+            which=args.checkpoint,
+        )
+    for index, sentence in enumerate(args.sentences):
+        print(sentence)
+        print(f"  greedy:        {greedy[index]}")
+        if beams is not None:
+            print(f"  beam search {args.beam_width}: {beams[index]}")
+
+
 def run_list(args):
     import tasks
     import zoo
@@ -187,6 +285,8 @@ def main(argv=None):
     handlers = {
         "train": run_train,
         "eval": run_eval,
+        "sample": run_sample,
+        "translate": run_translate,
         "list": run_list,
         "describe": run_describe,
     }

@@ -5,6 +5,7 @@ Legend: B = batch size, L = prompt plus generated length, T = context.
 
 import keras_hub
 import numpy as np
+import tensorflow as tf
 from keras import ops
 
 from ntm_keras import validation
@@ -70,14 +71,58 @@ def generate(model, task, prompt, length, sampler=None):
     known = np.zeros_like(tokens, dtype=bool)
     known[0, : len(ids)] = True
 
-    def next_logits(prompt_ids, cache, index):
-        # The window of `context` tokens that ends just before `index`.
-        start = ops.clip(index - context, 0, ops.shape(prompt_ids)[1] - context)
-        window = ops.slice(
-            prompt_ids, (0, start), (ops.shape(prompt_ids)[0], context)
-        )  # (B, T)
-        logits = model(window, training=False)  # (B, T, N)
-        return logits[:, index - 1 - start, :], None, cache
+    @tf.function
+    def sample(tokens, known):
+        def next_logits(prompt_ids, cache, index):
+            # The window of `context` tokens that ends just before `index`.
+            start = ops.clip(
+                index - context, 0, ops.shape(prompt_ids)[1] - context
+            )
+            window = ops.slice(
+                prompt_ids, (0, start), (ops.shape(prompt_ids)[0], context)
+            )  # (B, T)
+            logits = model(window, training=False)  # (B, T, N)
+            return logits[:, index - 1 - start, :], None, cache
 
-    output = sampler(next_logits, tokens, index=len(ids), mask=known)
-    return task.decode(ops.convert_to_numpy(output)[0, :total])
+        return sampler(next_logits, tokens, index=len(ids), mask=known)
+
+    output = sample(tf.constant(tokens), tf.constant(known))
+    return task.decode(output.numpy()[0, :total])
+
+
+def sample_run(
+    run_dir,
+    prompt,
+    length,
+    *,
+    temperature=1.0,
+    top_k=None,
+    seed=None,
+    which="best",
+):
+    """Loads a language-model run and continues `prompt`.
+
+    Args:
+        run_dir: path. A run of a causal model on a language-modelling task.
+        prompt: str. Characters of the task's vocabulary.
+        length: int. Tokens to generate.
+        temperature: float. Defaults to `1.0`.
+        top_k: optional int. Sample among the k most likely tokens.
+        seed: optional int.
+        which: str. `"best"` or `"last"` checkpoint.
+
+    Returns:
+        str. The prompt and its continuation.
+    """
+    from zoo import checkpointing
+
+    sampler = make_sampler(temperature, top_k, seed)
+    length = validation.check_positive_int("length", length)
+    task, model = checkpointing.load_run(run_dir, which)
+    if not hasattr(task, "context_length"):
+        raise ValueError(
+            f"Invalid `run_dir`: {str(run_dir)!r} is a run on task "
+            f"{task.name!r}, which is not a language-modelling task; expected "
+            "a run on e.g. tiny_shakespeare."
+        )
+    return generate(model, task, prompt, length, sampler)

@@ -36,7 +36,8 @@ def forward(found, inputs, *, scores=None):
     Returns:
         `(batch_size, time, output_dim)` logits or probabilities.
     """
-    if isinstance(inputs, dict):
+    one_sequence = not isinstance(inputs, dict)
+    if not one_sequence:
         source, target = inputs["encoder_inputs"], inputs["decoder_inputs"]
         encoder_padding = parts.padding_mask(source)  # (B, S)
         encoded = parts.embed(found, "encoder_embedding", source)
@@ -50,8 +51,9 @@ def forward(found, inputs, *, scores=None):
         decoded = parts.embed(found, "decoder_embedding", target)  # (B, T, D)
         output_embedding = "decoder_embedding"
     else:
-        # One sequence, one output per step: both stacks are causal, so the
-        # output at step t depends on the inputs up to t only.
+        # One sequence, one output per step: every attention is causal
+        # (encoder, decoder and cross), so the output at step t depends on
+        # the inputs up to t only.
         encoder_padding = None
         decoded = parts.embed(found, "embedding", inputs)  # (B, T, D)
         encoded = parts.run_blocks(
@@ -67,6 +69,7 @@ def forward(found, inputs, *, scores=None):
         scores,
         encoder_outputs=encoded,
         encoder_padding_mask=encoder_padding,
+        causal_cross_attention=one_sequence,
     )  # (B, T, D)
     if "decoder_norm" in found:
         decoded = found["decoder_norm"](decoded)
@@ -147,8 +150,9 @@ def transformer(
       to the output projection with `tie_embeddings`.
     - `"sequence"` (one output per input step, e.g. the copy task or
       character language modelling): one input `inputs`, read by both
-      stacks. The encoder is causal too, so the output at step t depends
-      only on inputs 0..t, like every other per-step model in the zoo.
+      stacks. The encoder and the cross-attention are causal too, so the
+      output at step t depends only on inputs 0..t, like every other
+      per-step model in the zoo.
 
     Args:
         input_dim: int. Source vocabulary size, or bits per input step.

@@ -45,6 +45,9 @@ class TransformerDecoderBlock(TransformerBlockBase):
             decoder's padding steps.
         encoder_padding_mask: optional `(batch_size, source_time)` bool,
             False at the encoder's padding steps.
+        causal_cross_attention: bool. Decoder step i attends only to
+            encoder steps <= i, for an encoder that reads the same sequence
+            as the decoder. Defaults to `False`.
         training: bool. Apply dropout.
         return_attention_scores: bool. Also return the attention weights.
 
@@ -92,6 +95,7 @@ class TransformerDecoderBlock(TransformerBlockBase):
         encoder_outputs=None,
         padding_mask=None,
         encoder_padding_mask=None,
+        causal_cross_attention=False,
         training=None,
         return_attention_scores=False,
     ):
@@ -127,6 +131,7 @@ class TransformerDecoderBlock(TransformerBlockBase):
                 hidden,
                 encoder_outputs,
                 value_mask=encoder_padding_mask,
+                use_causal_mask=causal_cross_attention,
                 training=training,
                 return_attention_scores=True,
             )  # (B, T, D), (B, H, T, S)

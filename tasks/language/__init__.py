@@ -1,3 +1,3 @@
 """Language tasks read from the data directory (`--data-dir`)."""
 
-from tasks.language import tiny_shakespeare  # noqa: F401  (registers it)
+from tasks.language import spa_eng, tiny_shakespeare  # noqa: F401  (registers)

@@ -89,6 +89,17 @@ def test_padded_source_steps_do_not_change_the_decoder_outputs():
     np.testing.assert_allclose(before, after, atol=1e-5)
 
 
+def test_causal_cross_attention_hides_later_encoder_steps():
+    block = TransformerDecoderBlock(num_heads=2, feed_forward_dim=16)
+    target, source = _random((1, 5, 8), 9), _random((1, 5, 8), 10)
+    changed = source.copy()
+    changed[0, 3:] += 4.0
+    before = block(target, source, causal_cross_attention=True)
+    after = block(target, changed, causal_cross_attention=True)
+    np.testing.assert_allclose(before[0, :3], after[0, :3], atol=1e-5)
+    assert not np.allclose(before[0, 3:], after[0, 3:], atol=1e-5)
+
+
 def test_post_norm_outputs_are_normalized_and_pre_norm_are_not():
     inputs = 10.0 * _random((2, 5, 8), 6) + 3.0
     post = TransformerEncoderBlock(num_heads=2, feed_forward_dim=16)(inputs)
