@@ -219,8 +219,19 @@ class MultiHeadAttention(keras.layers.Layer):
             seed=self.seed_generator,
             training=training,
         )  # (B, H, T, V), (B, H, T, S)
-        # Concatenate the heads and project: (B, H, T, V) -> (B, T, O).
-        outputs = ops.einsum("bhtv,hvo->bto", attended, self.output_kernel)
+        # Concatenate the heads and project: (B, H, T, V) -> (B, T, H * V)
+        # -> (B, T, O). One matmul with the (H * V, O) kernel is faster on
+        # CPU than the equivalent einsum.
+        batch_size, query_steps = ops.shape(query)[0], ops.shape(query)[1]
+        heads, value_dim, output_width = self.output_kernel.shape
+        concatenated = ops.reshape(
+            ops.transpose(attended, (0, 2, 1, 3)),
+            (batch_size, query_steps, heads * value_dim),
+        )
+        outputs = ops.matmul(
+            concatenated,
+            ops.reshape(self.output_kernel, (heads * value_dim, output_width)),
+        )
         if self.output_bias is not None:
             outputs = outputs + self.output_bias
         if return_attention_scores:
@@ -228,11 +239,21 @@ class MultiHeadAttention(keras.layers.Layer):
         return outputs
 
     def _split_heads(self, inputs, kernel, bias):
-        """Projects `(B, steps, D)` inputs to `(B, H, steps, width)`."""
-        projected = ops.einsum("bsd,dhw->bhsw", inputs, kernel)
+        """Projects `(B, steps, D)` inputs to `(B, H, steps, width)`.
+
+        The same as `einsum("bsd,dhw->bhsw", inputs, kernel)`, written as one
+        `(D, H * width)` matmul, a reshape and a transpose, which is faster
+        on CPU.
+        """
+        input_dim, heads, width = kernel.shape
+        projected = ops.matmul(
+            inputs, ops.reshape(kernel, (input_dim, heads * width))
+        )  # (B, steps, H * width)
         if bias is not None:
-            projected = projected + ops.expand_dims(bias, axis=1)  # (H, 1, W)
-        return projected
+            projected = projected + ops.reshape(bias, (heads * width,))
+        batch_size, steps = ops.shape(inputs)[0], ops.shape(inputs)[1]
+        projected = ops.reshape(projected, (batch_size, steps, heads, width))
+        return ops.transpose(projected, (0, 2, 1, 3))
 
     def attention_mask(
         self,

@@ -160,7 +160,7 @@ class SpaEng(TokenTask):
         self.data_dir = str(root)
         if cache_dir is None:
             cache_dir = path.parent.parent  # spa_eng/ (holding spa-eng/)
-            if not os.access(cache_dir, os.W_OK):
+            if not _writable(cache_dir):
                 cache_dir = FALLBACK_CACHE_DIR
         self.cache_dir = str(pathlib.Path(cache_dir).expanduser().resolve())
         self.set_pairs(split_pairs(read_pairs(path), self.split_seed))
@@ -370,3 +370,12 @@ def _as_text(value):
     if isinstance(value, bytes):
         value = value.decode("utf-8")
     return str(value)
+
+
+def _writable(directory):
+    """Whether `directory` may be written: it allows it, and no write bit
+    is off for everyone (a folder marked read-only stays so, even for
+    root, whom `os.access` lets write anywhere)."""
+    return os.access(directory, os.W_OK) and bool(
+        directory.stat().st_mode & 0o222
+    )

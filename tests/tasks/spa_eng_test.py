@@ -168,3 +168,32 @@ def test_real_data_gives_the_readme_line_count(shared_data):
     assert len(pairs) == 118964
     sizes = [len(v) for v in spa_eng.split_pairs(pairs, 0).values()]
     assert sizes == [95171, 11896, 11897]
+
+
+def test_read_only_data_folder_caches_vocabularies_elsewhere(
+    tmp_path, monkeypatch
+):
+    folder = tmp_path / "data" / "spa_eng" / "spa-eng"
+    folder.mkdir(parents=True)
+    (folder / "spa.txt").write_text(_fixture_file().read_text())
+    folder.parent.chmod(0o555)
+    fallback = tmp_path / "fallback"
+    monkeypatch.setattr(spa_eng, "FALLBACK_CACHE_DIR", str(fallback))
+    try:
+        task = tasks.get(
+            "spa_eng", data_dir=str(tmp_path / "data"), vocabulary_size=200
+        )
+    finally:
+        folder.parent.chmod(0o755)
+    assert task.cache_dir == str(fallback)
+    assert len(list(fallback.iterdir())) == 2
+    assert sorted(p.name for p in folder.parent.iterdir()) == ["spa-eng"]
+
+
+def test_writable_data_folder_holds_the_vocabularies(tmp_path):
+    folder = tmp_path / "spa_eng" / "spa-eng"
+    folder.mkdir(parents=True)
+    (folder / "spa.txt").write_text(_fixture_file().read_text())
+    task = tasks.get("spa_eng", data_dir=str(tmp_path), vocabulary_size=200)
+    assert task.cache_dir == str(tmp_path / "spa_eng")
+    assert (tmp_path / "spa_eng" / "vocabulary-es-200-split0.txt").exists()
