@@ -1,14 +1,12 @@
 """Writes attention maps of a fixed example to TensorBoard each epoch."""
 
-import pathlib
-
-import keras
 import tensorflow as tf
 
 from zoo import attention_plots
+from zoo.inspection_logger import InspectionLogger
 
 
-class AttentionMapLogger(keras.callbacks.Callback):
+class AttentionMapLogger(InspectionLogger):
     """Logs one image per attention layer: every head's weights.
 
     At the end of each epoch the model reads one fixed example (the task's
@@ -27,18 +25,13 @@ class AttentionMapLogger(keras.callbacks.Callback):
     """
 
     def __init__(self, log_dir, task, attention_scores):
-        super().__init__()
-        self.log_dir = pathlib.Path(log_dir)
-        self.task = task
+        super().__init__(log_dir, task)
         self.attention_scores = attention_scores
-        self._writer = None
 
     def on_epoch_end(self, epoch, logs=None):
         inputs, labels = self.task.attention_example()
         scores = self.attention_scores(self.model, inputs)
-        if self._writer is None:
-            self._writer = tf.summary.create_file_writer(str(self.log_dir))
-        with self._writer.as_default(step=epoch):
+        with self.writer(epoch):
             for name, weights in scores.items():
                 query_labels, key_labels = axis_labels(name, labels)
                 figure = attention_plots.plot_heads(
@@ -50,12 +43,6 @@ class AttentionMapLogger(keras.callbacks.Callback):
                 png = attention_plots.figure_to_png(figure)
                 image = tf.image.decode_png(png, channels=4)[None]
                 tf.summary.image(f"attention/{name}", image)
-        self._writer.flush()
-
-    def on_train_end(self, logs=None):
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
 
 
 def axis_labels(name, labels):

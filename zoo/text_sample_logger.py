@@ -1,17 +1,15 @@
 """Writes generated text to TensorBoard each epoch."""
 
-import pathlib
-
-import keras
 import tensorflow as tf
 
 from zoo import generation
+from zoo.inspection_logger import InspectionLogger
 
 PROMPT_LENGTH = 32
 SAMPLE_LENGTH = 300
 
 
-class TextSampleLogger(keras.callbacks.Callback):
+class TextSampleLogger(InspectionLogger):
     """Logs a text sample of a language model at the end of each epoch.
 
     The model continues the first `PROMPT_LENGTH` characters of the
@@ -24,12 +22,6 @@ class TextSampleLogger(keras.callbacks.Callback):
         task: a language-modelling task (`encode`, `decode`, `texts`).
     """
 
-    def __init__(self, log_dir, task):
-        super().__init__()
-        self.log_dir = pathlib.Path(log_dir)
-        self.task = task
-        self._writer = None
-
     def sample(self):
         """Returns the prompt and its continuation."""
         prompt = self.task.texts["validation"][:PROMPT_LENGTH]
@@ -40,15 +32,7 @@ class TextSampleLogger(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         text = self.sample()
-        if self._writer is None:
-            self._writer = tf.summary.create_file_writer(str(self.log_dir))
-        with self._writer.as_default(step=epoch):
+        with self.writer(epoch):
             # Markdown: indent by four spaces to keep the line breaks.
             block = "\n".join("    " + line for line in text.splitlines())
             tf.summary.text("samples/text", block)
-        self._writer.flush()
-
-    def on_train_end(self, logs=None):
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None

@@ -1,17 +1,15 @@
 """Writes translations and their BLEU to TensorBoard each epoch."""
 
-import pathlib
-
-import keras
 import tensorflow as tf
 
 from zoo import translation
+from zoo.inspection_logger import InspectionLogger
 
 NUM_BLEU_PAIRS = 256
 NUM_SHOWN = 5
 
 
-class TranslationSampleLogger(keras.callbacks.Callback):
+class TranslationSampleLogger(InspectionLogger):
     """Adds `val_bleu` to the logs and writes example translations.
 
     At the end of each epoch the model translates the first
@@ -26,31 +24,17 @@ class TranslationSampleLogger(keras.callbacks.Callback):
         task: a sequence-to-sequence task (`spa_eng`).
     """
 
-    def __init__(self, log_dir, task):
-        super().__init__()
-        self.log_dir = pathlib.Path(log_dir)
-        self.task = task
-        self._writer = None
-
     def on_epoch_end(self, epoch, logs=None):
         score, rows = translation.evaluate_bleu(
             self.model, self.task, "validation", limit=NUM_BLEU_PAIRS
         )
         if logs is not None:
             logs["val_bleu"] = score
-        if self._writer is None:
-            self._writer = tf.summary.create_file_writer(str(self.log_dir))
         table = ["| English | reference | model |", "|---|---|---|"]
         for row in rows[:NUM_SHOWN]:
             table.append(
                 f"| {row['english']} | {row['reference']} | "
                 f"{row['translation']} |"
             )
-        with self._writer.as_default(step=epoch):
+        with self.writer(epoch):
             tf.summary.text("samples/translations", "\n".join(table))
-        self._writer.flush()
-
-    def on_train_end(self, logs=None):
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None

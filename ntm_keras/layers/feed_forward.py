@@ -8,6 +8,7 @@ Legend: B = batch size, T = steps, D = model width, F = hidden width (d_ff).
 import keras
 
 from ntm_keras import validation
+from ntm_keras.layers.fresh_initializer import fresh_initializer
 
 
 @keras.saving.register_keras_serializable(package="ntm_keras")
@@ -68,7 +69,7 @@ class FeedForward(keras.layers.Layer):
         self.inner = keras.layers.Dense(
             self.hidden_dim,
             activation=self.activation,
-            kernel_initializer=self._fresh_initializer(),
+            kernel_initializer=fresh_initializer(self.kernel_initializer),
             dtype=self.dtype_policy,
             name="inner",
         )
@@ -78,15 +79,11 @@ class FeedForward(keras.layers.Layer):
         )
         self.outer = keras.layers.Dense(
             model_dim,
-            kernel_initializer=self._fresh_initializer(),
+            kernel_initializer=fresh_initializer(self.kernel_initializer),
             dtype=self.dtype_policy,
             name="outer",
         )
         self.outer.build(tuple(input_shape[:-1]) + (self.hidden_dim,))
-
-    def _fresh_initializer(self):
-        initializer = self.kernel_initializer
-        return initializer.__class__.from_config(initializer.get_config())
 
     def call(self, inputs, training=None):
         hidden = self.inner(inputs)  # (B, T, F)

@@ -12,6 +12,7 @@ import keras
 from keras import ops
 
 from ntm_keras import validation
+from ntm_keras.layers.fresh_initializer import fresh_initializer
 from ntm_keras.layers.scaled_dot_product_attention import (
     check_mask_shape,
     scaled_dot_product_attention,
@@ -161,7 +162,7 @@ class MultiHeadAttention(keras.layers.Layer):
         kernel = self.add_weight(
             name=f"{name}_kernel",
             shape=kernel_shape,
-            initializer=self._fresh(self.kernel_initializer),
+            initializer=fresh_initializer(self.kernel_initializer),
         )
         bias = None
         if self.use_bias:
@@ -171,14 +172,9 @@ class MultiHeadAttention(keras.layers.Layer):
             bias = self.add_weight(
                 name=f"{name}_bias",
                 shape=bias_shape,
-                initializer=self._fresh(self.bias_initializer),
+                initializer=fresh_initializer(self.bias_initializer),
             )
         return kernel, bias
-
-    @staticmethod
-    def _fresh(initializer):
-        """A new instance, so that no two variables share random values."""
-        return initializer.__class__.from_config(initializer.get_config())
 
     def call(
         self,

@@ -302,22 +302,13 @@ class SpaEng(TokenTask):
         targets = batch.pop("targets")  # (B, L)
         return batch, targets, tf.cast(targets != PAD, tf.float32)
 
-    def dataset(self, split="train", batch_size=32, *, seed=None, start=0):
-        if split == "train":
-            return super().dataset(split, batch_size, seed=seed, start=start)
-        validation.check_choice("split", split, self.splits)
-        batch_size = validation.check_positive_int("batch_size", batch_size)
+    def held_out(self, split):
         arrays = {
             key: value[: self.eval_size]
             for key, value in self._arrays[split].items()
         }
         targets = arrays.pop("targets")
-        weights = (targets != PAD).astype(np.float32)
-        return (
-            tf.data.Dataset.from_tensor_slices((arrays, targets, weights))
-            .batch(batch_size)
-            .prefetch(tf.data.AUTOTUNE)
-        )
+        return arrays, targets, (targets != PAD).astype(np.float32)
 
     def attention_example(self):
         """Returns the first validation pair, unpadded, and its tokens.

@@ -195,18 +195,9 @@ class TinyShakespeare(TokenTask):
         windows = tokens[positions]  # (count, T + 1)
         return windows[:, :-1], windows[:, 1:]
 
-    def dataset(self, split="train", batch_size=32, *, seed=None, start=0):
-        if split == "train":
-            return super().dataset(split, batch_size, seed=seed, start=start)
-        validation.check_choice("split", split, self.splits)
-        batch_size = validation.check_positive_int("batch_size", batch_size)
+    def held_out(self, split):
         inputs, targets = self.held_out_windows(split)
-        weights = np.ones(targets.shape, np.float32)
-        return (
-            tf.data.Dataset.from_tensor_slices((inputs, targets, weights))
-            .batch(batch_size)
-            .prefetch(tf.data.AUTOTUNE)
-        )
+        return inputs, targets, np.ones(targets.shape, np.float32)
 
     def attention_example(self):
         """Returns the first validation window and its characters.
