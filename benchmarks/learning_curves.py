@@ -28,15 +28,18 @@ from tensorboard.backend.event_processing import event_accumulator  # noqa: E402
 
 
 def read_curve(directory, tag):
-    """Returns `[(epoch, wall_time, value)]` of a scalar tag."""
+    """Returns `[(epoch, wall_time, value)]` of a scalar tag, or `[]`."""
     accumulator = event_accumulator.EventAccumulator(
         str(directory), size_guidance={"tensors": 0, "scalars": 0}
     )
     accumulator.Reload()
-    if tag in accumulator.Tags()["scalars"]:
+    tags = accumulator.Tags()
+    if tag in tags["scalars"]:
         return [
             (e.step, e.wall_time, e.value) for e in accumulator.Scalars(tag)
         ]
+    if tag not in tags["tensors"]:
+        return []  # e.g. a validation-only metric in logs/train
     return [
         (e.step, e.wall_time, float(tf.make_ndarray(e.tensor_proto)))
         for e in accumulator.Tensors(tag)

@@ -9,6 +9,9 @@ import sys
 import numpy as np
 
 REPOSITORY = pathlib.Path(__file__).resolve().parents[1]
+# The shared data directory (`../shared/data`), as in conftest.py; for
+# module-scoped fixtures, which cannot use the `shared_data` fixture.
+SHARED_DATA = REPOSITORY.parent / "shared" / "data"
 
 # Loads each saved model with nothing but `import ntm_keras`, and compares its
 # predictions and config with those recorded at save time.

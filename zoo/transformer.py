@@ -194,13 +194,14 @@ def transformer(
             "'sequence_to_sequence'; expected 'tokens' (sequence-to-sequence "
             "tasks give token ids)."
         )
-    tied = tie_embeddings and modality == "tokens"
-    if tied and not pairs and input_dim != output_dim:
-        raise ValueError(
-            f"Invalid `tie_embeddings`: received True with input_dim="
-            f"{input_dim} and output_dim={output_dim}; expected equal "
-            "vocabularies to share one matrix. Set tie_embeddings=False."
-        )
+    # One-sequence models tie their one embedding; translation models tie
+    # the decoder's, which always reads the output vocabulary.
+    tied = parts.check_tying(
+        tie_embeddings,
+        modality,
+        input_dim if not pairs else output_dim,
+        output_dim,
+    )
     if pairs:
         found = {
             "encoder_embedding": parts.embedding(
@@ -216,26 +217,29 @@ def transformer(
                 modality, input_dim, model_dim, "embedding"
             )
         }
-    found["position_encoding"] = layers.SinusoidalPositionEncoding(
-        name="position_encoding"
-    )
-    found["embedding_dropout"] = keras.layers.Dropout(
-        dropout, name="embedding_dropout"
-    )
-    options = parts.block_options(
-        num_heads=num_heads,
-        feed_forward_dim=feed_forward_dim,
-        dropout=dropout,
-        norm_first=norm_first,
-    )
-    for index in range(num_encoder_layers):
-        found[f"encoder_block_{index}"] = layers.TransformerEncoderBlock(
-            **options, name=f"encoder_block_{index}"
+    found.update(parts.position_layers(dropout))
+    options = {
+        "num_heads": num_heads,
+        "feed_forward_dim": feed_forward_dim,
+        "dropout": dropout,
+        "norm_first": norm_first,
+    }
+    found.update(
+        parts.blocks(
+            layers.TransformerEncoderBlock,
+            "encoder_block",
+            num_encoder_layers,
+            **options,
         )
-    for index in range(num_decoder_layers):
-        found[f"decoder_block_{index}"] = layers.TransformerDecoderBlock(
-            **options, name=f"decoder_block_{index}"
+    )
+    found.update(
+        parts.blocks(
+            layers.TransformerDecoderBlock,
+            "decoder_block",
+            num_decoder_layers,
+            **options,
         )
+    )
     if norm_first:
         for norm in ("encoder_norm", "decoder_norm"):
             found[norm] = keras.layers.LayerNormalization(

@@ -129,34 +129,22 @@ def transformer_lm(
         feed_forward_dim=feed_forward_dim,
     )
     validation.check_positive_int("num_layers", num_layers)
-    tied = tie_embeddings and modality == "tokens"
-    if tied and input_dim != output_dim:
-        raise ValueError(
-            f"Invalid `tie_embeddings`: received True with input_dim="
-            f"{input_dim} and output_dim={output_dim}; expected equal "
-            "vocabularies to share one matrix. Set tie_embeddings=False."
-        )
+    tied = parts.check_tying(tie_embeddings, modality, input_dim, output_dim)
     found = {
         "embedding": parts.embedding(
             modality, input_dim, model_dim, "embedding"
         ),
-        "position_encoding": layers.SinusoidalPositionEncoding(
-            name="position_encoding"
-        ),
-        "embedding_dropout": keras.layers.Dropout(
-            dropout, name="embedding_dropout"
+        **parts.position_layers(dropout),
+        **parts.blocks(
+            layers.TransformerDecoderBlock,
+            "decoder_block",
+            num_layers,
+            num_heads=num_heads,
+            feed_forward_dim=feed_forward_dim,
+            dropout=dropout,
+            norm_first=norm_first,
         ),
     }
-    options = parts.block_options(
-        num_heads=num_heads,
-        feed_forward_dim=feed_forward_dim,
-        dropout=dropout,
-        norm_first=norm_first,
-    )
-    for index in range(num_layers):
-        found[f"decoder_block_{index}"] = layers.TransformerDecoderBlock(
-            **options, name=f"decoder_block_{index}"
-        )
     if norm_first:
         found["final_norm"] = keras.layers.LayerNormalization(
             epsilon=1e-6, name="final_norm"

@@ -67,13 +67,47 @@ def output_layer(modality, output_dim, name="outputs"):
     return keras.layers.Dense(output_dim, activation=activation, name=name)
 
 
-def block_options(*, num_heads, feed_forward_dim, dropout, norm_first):
-    """Keyword arguments shared by every encoder and decoder block."""
+def check_tying(tie_embeddings, modality, input_dim, output_dim):
+    """Returns whether the output projection is the (input) embedding.
+
+    Only token models tie; one embedding serves as input and output only
+    if the two vocabularies are the same size.
+    """
+    tied = tie_embeddings and modality == "tokens"
+    if tied and input_dim != output_dim:
+        raise ValueError(
+            f"Invalid `tie_embeddings`: received True with input_dim="
+            f"{input_dim} and output_dim={output_dim}; expected equal "
+            "vocabularies to share one matrix. Set tie_embeddings=False."
+        )
+    return tied
+
+
+def position_layers(dropout):
+    """The position encoding and the dropout after it, by name."""
     return {
-        "num_heads": num_heads,
-        "feed_forward_dim": feed_forward_dim,
-        "dropout": dropout,
-        "norm_first": norm_first,
+        "position_encoding": layers.SinusoidalPositionEncoding(
+            name="position_encoding"
+        ),
+        "embedding_dropout": keras.layers.Dropout(
+            dropout, name="embedding_dropout"
+        ),
+    }
+
+
+def blocks(
+    cls, prefix, count, *, num_heads, feed_forward_dim, dropout, norm_first
+):
+    """`count` blocks of class `cls`, named `prefix_0`, `prefix_1`, ..."""
+    return {
+        f"{prefix}_{index}": cls(
+            num_heads=num_heads,
+            feed_forward_dim=feed_forward_dim,
+            dropout=dropout,
+            norm_first=norm_first,
+            name=f"{prefix}_{index}",
+        )
+        for index in range(count)
     }
 
 

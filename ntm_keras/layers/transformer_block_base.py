@@ -115,7 +115,57 @@ class TransformerBlockBase(keras.layers.Layer):
             name=name,
         )
 
+    def _build_self_attention(self, inputs_shape):
+        """Self-attention sublayer with its norm and dropout."""
+        self.self_attention = self._attention(
+            "self_attention", inputs_shape[-1]
+        )
+        self.self_attention.build(inputs_shape, inputs_shape)
+        self.self_attention_norm = self._norm(
+            "self_attention_norm", inputs_shape
+        )
+        self.self_attention_dropout = self._dropout("self_attention_dropout")
+
+    def _build_feed_forward(self, inputs_shape):
+        """Feed-forward sublayer with its norm and dropout."""
+        self.feed_forward = self._feed_forward(inputs_shape)
+        self.feed_forward_norm = self._norm("feed_forward_norm", inputs_shape)
+        self.feed_forward_dropout = self._dropout("feed_forward_dropout")
+
     # -- The residual connection around each sublayer ------------------
+
+    def _self_attention_sublayer(
+        self, inputs, padding_mask, use_causal_mask, training
+    ):
+        """Returns `(outputs, weights)` of the self-attention sublayer."""
+        hidden = self._sublayer_input(inputs, self.self_attention_norm)
+        attended, scores = self.self_attention(
+            hidden,
+            hidden,
+            value_mask=padding_mask,
+            use_causal_mask=use_causal_mask,
+            training=training,
+            return_attention_scores=True,
+        )  # (B, T, D), (B, H, T, T)
+        outputs = self._sublayer_output(
+            inputs,
+            attended,
+            self.self_attention_norm,
+            self.self_attention_dropout,
+            training,
+        )
+        return outputs, scores
+
+    def _feed_forward_sublayer(self, inputs, training):
+        """Returns the outputs of the feed-forward sublayer, `(B, T, D)`."""
+        hidden = self._sublayer_input(inputs, self.feed_forward_norm)
+        return self._sublayer_output(
+            inputs,
+            self.feed_forward(hidden, training=training),
+            self.feed_forward_norm,
+            self.feed_forward_dropout,
+            training,
+        )
 
     def _sublayer_input(self, inputs, norm):
         """What the sublayer reads: x (post-norm) or LayerNorm(x)."""

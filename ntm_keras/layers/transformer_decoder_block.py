@@ -68,16 +68,12 @@ class TransformerDecoderBlock(TransformerBlockBase):
     """
 
     def build(self, inputs_shape, encoder_outputs_shape=None):
-        model_dim = inputs_shape[-1]
-        self.self_attention = self._attention("self_attention", model_dim)
-        self.self_attention.build(inputs_shape, inputs_shape)
-        self.self_attention_norm = self._norm(
-            "self_attention_norm", inputs_shape
-        )
-        self.self_attention_dropout = self._dropout("self_attention_dropout")
+        self._build_self_attention(inputs_shape)
         self.cross_attention = None
         if encoder_outputs_shape is not None:
-            self.cross_attention = self._attention("cross_attention", model_dim)
+            self.cross_attention = self._attention(
+                "cross_attention", inputs_shape[-1]
+            )
             self.cross_attention.build(inputs_shape, encoder_outputs_shape)
             self.cross_attention_norm = self._norm(
                 "cross_attention_norm", inputs_shape
@@ -85,9 +81,7 @@ class TransformerDecoderBlock(TransformerBlockBase):
             self.cross_attention_dropout = self._dropout(
                 "cross_attention_dropout"
             )
-        self.feed_forward = self._feed_forward(inputs_shape)
-        self.feed_forward_norm = self._norm("feed_forward_norm", inputs_shape)
-        self.feed_forward_dropout = self._dropout("feed_forward_dropout")
+        self._build_feed_forward(inputs_shape)
 
     def call(
         self,
@@ -109,22 +103,9 @@ class TransformerDecoderBlock(TransformerBlockBase):
                 "expected the same as in the block's first call."
             )
         scores = {}
-        hidden = self._sublayer_input(inputs, self.self_attention_norm)
-        attended, scores["self_attention"] = self.self_attention(
-            hidden,
-            hidden,
-            value_mask=padding_mask,
-            use_causal_mask=True,
-            training=training,
-            return_attention_scores=True,
-        )  # (B, T, D), (B, H, T, T)
-        inputs = self._sublayer_output(
-            inputs,
-            attended,
-            self.self_attention_norm,
-            self.self_attention_dropout,
-            training,
-        )
+        inputs, scores["self_attention"] = self._self_attention_sublayer(
+            inputs, padding_mask, True, training
+        )  # masked self-attention: always causal
         if has_encoder:
             hidden = self._sublayer_input(inputs, self.cross_attention_norm)
             attended, scores["cross_attention"] = self.cross_attention(
@@ -142,14 +123,7 @@ class TransformerDecoderBlock(TransformerBlockBase):
                 self.cross_attention_dropout,
                 training,
             )
-        hidden = self._sublayer_input(inputs, self.feed_forward_norm)
-        outputs = self._sublayer_output(
-            inputs,
-            self.feed_forward(hidden, training=training),
-            self.feed_forward_norm,
-            self.feed_forward_dropout,
-            training,
-        )  # (B, T, D)
+        outputs = self._feed_forward_sublayer(inputs, training)  # (B, T, D)
         if return_attention_scores:
             return outputs, scores
         return outputs

@@ -54,16 +54,8 @@ class TransformerEncoderBlock(TransformerBlockBase):
     """
 
     def build(self, inputs_shape):
-        model_dim = inputs_shape[-1]
-        self.self_attention = self._attention("self_attention", model_dim)
-        self.self_attention.build(inputs_shape, inputs_shape)
-        self.self_attention_norm = self._norm(
-            "self_attention_norm", inputs_shape
-        )
-        self.self_attention_dropout = self._dropout("self_attention_dropout")
-        self.feed_forward = self._feed_forward(inputs_shape)
-        self.feed_forward_norm = self._norm("feed_forward_norm", inputs_shape)
-        self.feed_forward_dropout = self._dropout("feed_forward_dropout")
+        self._build_self_attention(inputs_shape)
+        self._build_feed_forward(inputs_shape)
 
     def call(
         self,
@@ -73,30 +65,10 @@ class TransformerEncoderBlock(TransformerBlockBase):
         training=None,
         return_attention_scores=False,
     ):
-        hidden = self._sublayer_input(inputs, self.self_attention_norm)
-        attended, scores = self.self_attention(
-            hidden,
-            hidden,
-            value_mask=padding_mask,
-            use_causal_mask=use_causal_mask,
-            training=training,
-            return_attention_scores=True,
-        )  # (B, T, D), (B, H, T, T)
-        inputs = self._sublayer_output(
-            inputs,
-            attended,
-            self.self_attention_norm,
-            self.self_attention_dropout,
-            training,
+        hidden, scores = self._self_attention_sublayer(
+            inputs, padding_mask, use_causal_mask, training
         )
-        hidden = self._sublayer_input(inputs, self.feed_forward_norm)
-        outputs = self._sublayer_output(
-            inputs,
-            self.feed_forward(hidden, training=training),
-            self.feed_forward_norm,
-            self.feed_forward_dropout,
-            training,
-        )  # (B, T, D)
+        outputs = self._feed_forward_sublayer(hidden, training)  # (B, T, D)
         if return_attention_scores:
             return outputs, {"self_attention": scores}
         return outputs

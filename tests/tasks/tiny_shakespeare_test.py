@@ -7,6 +7,7 @@ import pytest
 
 import tasks
 from tasks.language import data_directory, tiny_shakespeare
+from testing import SHARED_DATA
 
 FIXTURE = pathlib.Path(__file__).parents[1] / "data" / "tiny_play.txt"
 
@@ -128,8 +129,6 @@ def test_no_data_directory_error_names_the_option_and_variable(
 
 @pytest.fixture(scope="module")
 def real_task(tmp_path_factory):
-    from conftest import SHARED_DATA
-
     if not (SHARED_DATA / "tiny_shakespeare" / "input.txt").exists():
         pytest.skip(f"{SHARED_DATA}/tiny_shakespeare/input.txt is missing")
     tfds_dir = tmp_path_factory.mktemp("tfds")

@@ -4,10 +4,9 @@ import json
 import pathlib
 
 import pytest
-from conftest import SHARED_DATA
 from tensorboard.backend.event_processing import event_accumulator
 
-from testing import run_cli
+from testing import SHARED_DATA, run_cli
 
 FIXTURE_DIR = pathlib.Path(__file__).parents[1] / "data"
 

@@ -1,8 +1,7 @@
 """The transformer and transformer_lm families beyond the generic zoo tests."""
 
-import pathlib
-
 import keras
+import keras_hub
 import numpy as np
 import pytest
 
@@ -11,18 +10,10 @@ import zoo
 from ntm_keras import losses, schedules
 from zoo import transformer, transformer_lm
 
-FIXTURE_DIR = pathlib.Path(__file__).parents[1] / "data"
 
-
-@pytest.fixture(scope="module")
-def spa_eng(tmp_path_factory):
-    return tasks.get(
-        "spa_eng",
-        data_dir=str(FIXTURE_DIR),
-        cache_dir=str(tmp_path_factory.mktemp("vocabularies")),
-        sequence_length=8,
-        vocabulary_size=200,
-    )
+@pytest.fixture
+def spa_eng(spa_eng_fixture):
+    return spa_eng_fixture
 
 
 def _copy_task():
@@ -198,3 +189,26 @@ def test_models_without_structure_refuse_translation(spa_eng):
         zoo.get("transformer_lm_tiny", task=spa_eng)
     with pytest.raises(ValueError, match="structure"):
         zoo.get("lstm_tiny", task=spa_eng)
+
+
+def test_transformer_lm_tiny_learns_a_periodic_text(monkeypatch):
+    from tasks.language import tiny_shakespeare
+    from zoo import generation
+
+    text = "the cat sat. " * 40
+    monkeypatch.setattr(
+        tiny_shakespeare,
+        "load_texts",
+        lambda *_: {"train": text, "validation": text, "test": text},
+    )
+    task = tasks.get("tiny_shakespeare", context_length=16, seed=1)
+    model = zoo.get("transformer_lm_tiny", task=task, dropout=0.0)
+    model.fit(task.dataset("train", 16), steps_per_epoch=150, verbose=0)
+    result = model.evaluate(
+        task.dataset("test", 16), return_dict=True, verbose=0
+    )
+    assert result["loss"] < 0.1
+    sample = generation.generate(
+        model, task, "the c", 20, keras_hub.samplers.GreedySampler()
+    )
+    assert sample == text[:25]

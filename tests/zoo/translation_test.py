@@ -1,25 +1,14 @@
 """Greedy and beam-search translation, and BLEU."""
 
-import pathlib
-
 import pytest
 
-import tasks
 import zoo
 from zoo import translation
 
-FIXTURE_DIR = pathlib.Path(__file__).parents[1] / "data"
 
-
-@pytest.fixture(scope="module")
-def task(tmp_path_factory):
-    return tasks.get(
-        "spa_eng",
-        data_dir=str(FIXTURE_DIR),
-        cache_dir=str(tmp_path_factory.mktemp("vocabularies")),
-        sequence_length=8,
-        vocabulary_size=200,
-    )
+@pytest.fixture
+def task(spa_eng_fixture):
+    return spa_eng_fixture
 
 
 @pytest.mark.parametrize("beam_width", [1, 3])
