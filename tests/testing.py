@@ -3,6 +3,7 @@
 import json
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
 
@@ -12,6 +13,8 @@ REPOSITORY = pathlib.Path(__file__).resolve().parents[1]
 # The shared data directory (`../shared/data`), as in conftest.py; for
 # module-scoped fixtures, which cannot use the `shared_data` fixture.
 SHARED_DATA = REPOSITORY.parent / "shared" / "data"
+# 50 English-Spanish pairs written for the tests, in spa.txt's format.
+SPA_ENG_PAIRS = REPOSITORY / "tests" / "data" / "spa_eng_pairs.tsv"
 
 # Loads each saved model with nothing but `import ntm_keras`, and compares its
 # predictions and config with those recorded at save time.
@@ -154,3 +157,15 @@ def run_layer_test(
         after = model.get_weights()
         assert any(not np.allclose(a, b) for a, b in zip(before, after))
     return layer
+
+
+def spa_eng_data_dir(directory):
+    """Lays out the test pairs as a data directory for the spa_eng task.
+
+    Returns:
+        pathlib.Path `directory`, holding `spa_eng/spa-eng/spa.txt`.
+    """
+    folder = pathlib.Path(directory) / "spa_eng" / "spa-eng"
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(SPA_ENG_PAIRS, folder / "spa.txt")
+    return pathlib.Path(directory)

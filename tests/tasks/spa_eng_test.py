@@ -1,15 +1,11 @@
 """The spa_eng task on a small fixture of pairs written for the tests."""
 
-import pathlib
-
 import numpy as np
 import pytest
 
 import tasks
 from tasks.language import data_directory, spa_eng
-
-FIXTURE_DIR = pathlib.Path(__file__).parents[1] / "data"
-NUM_PAIRS = 50
+from testing import SPA_ENG_PAIRS, spa_eng_data_dir
 
 
 @pytest.fixture(scope="module")
@@ -17,35 +13,36 @@ def cache_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("vocabularies")
 
 
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    return spa_eng_data_dir(tmp_path_factory.mktemp("data"))
+
+
 @pytest.fixture
-def task(cache_dir):
+def task(cache_dir, data_dir):
     return tasks.get(
         "spa_eng",
-        data_dir=str(FIXTURE_DIR),
+        data_dir=str(data_dir),
         cache_dir=str(cache_dir),
         sequence_length=8,
-        vocabulary_size=200,
+        vocabulary_size=1000,
     )
 
 
-def test_split_is_seeded_80_10_10_and_disjoint(task, cache_dir):
+def test_split_is_seeded_80_10_10_and_disjoint(task, cache_dir, data_dir):
     sizes = {split: len(pairs) for split, pairs in task.pairs.items()}
     assert sizes == {"train": 40, "validation": 5, "test": 5}
     every = [pair for pairs in task.pairs.values() for pair in pairs]
-    assert sorted(every) == sorted(spa_eng.read_pairs(_fixture_file()))
+    assert sorted(every) == sorted(spa_eng.read_pairs(SPA_ENG_PAIRS))
     again = tasks.get(
         "spa_eng",
-        data_dir=str(FIXTURE_DIR),
+        data_dir=str(data_dir),
         cache_dir=str(cache_dir),
-        vocabulary_size=200,
+        vocabulary_size=1000,
     )
     assert again.pairs == task.pairs
-    other = spa_eng.split_pairs(spa_eng.read_pairs(_fixture_file()), 1)
+    other = spa_eng.split_pairs(spa_eng.read_pairs(SPA_ENG_PAIRS), 1)
     assert other["test"] != task.pairs["test"]
-
-
-def _fixture_file():
-    return FIXTURE_DIR / "spa_eng" / "spa-eng" / "spa.txt"
 
 
 def test_spec_is_sequence_to_sequence_with_both_vocabularies(task):
@@ -56,11 +53,13 @@ def test_spec_is_sequence_to_sequence_with_both_vocabularies(task):
     assert task.tokenizers["es"].id_to_token(0) == "[PAD]"
 
 
-def test_vocabularies_are_cached_and_read_back(task, cache_dir, monkeypatch):
+def test_vocabularies_are_cached_and_read_back(
+    task, cache_dir, data_dir, monkeypatch
+):
     files = sorted(p.name for p in cache_dir.iterdir())
     assert files == [
-        "vocabulary-en-200-split0.txt",
-        "vocabulary-es-200-split0.txt",
+        "vocabulary-en-1000-split0.txt",
+        "vocabulary-es-1000-split0.txt",
     ]
 
     def no_training(*args, **kwargs):
@@ -73,9 +72,9 @@ def test_vocabularies_are_cached_and_read_back(task, cache_dir, monkeypatch):
     )
     again = tasks.get(
         "spa_eng",
-        data_dir=str(FIXTURE_DIR),
+        data_dir=str(data_dir),
         cache_dir=str(cache_dir),
-        vocabulary_size=200,
+        vocabulary_size=1000,
     )
     assert again.spec == task.spec
 
@@ -96,13 +95,13 @@ def test_batches_hold_source_shifted_target_and_padding_mask(task):
         assert real[-1] == spa_eng.END or len(real) == 8
 
 
-def test_decode_target_gives_back_the_lowercased_spanish(cache_dir):
+def test_decode_target_gives_back_the_lowercased_spanish(cache_dir, data_dir):
     task = tasks.get(
         "spa_eng",
-        data_dir=str(FIXTURE_DIR),
+        data_dir=str(data_dir),
         cache_dir=str(cache_dir),
-        sequence_length=24,
-        vocabulary_size=200,
+        sequence_length=64,
+        vocabulary_size=1000,
     )
     inputs, targets, _ = next(iter(task.dataset("validation", 5)))
     decoded = task.decode_target(targets.numpy())
@@ -175,13 +174,13 @@ def test_read_only_data_folder_caches_vocabularies_elsewhere(
 ):
     folder = tmp_path / "data" / "spa_eng" / "spa-eng"
     folder.mkdir(parents=True)
-    (folder / "spa.txt").write_text(_fixture_file().read_text())
+    (folder / "spa.txt").write_text(SPA_ENG_PAIRS.read_text())
     folder.parent.chmod(0o555)
     fallback = tmp_path / "fallback"
     monkeypatch.setattr(spa_eng, "FALLBACK_CACHE_DIR", str(fallback))
     try:
         task = tasks.get(
-            "spa_eng", data_dir=str(tmp_path / "data"), vocabulary_size=200
+            "spa_eng", data_dir=str(tmp_path / "data"), vocabulary_size=1000
         )
     finally:
         folder.parent.chmod(0o755)
@@ -193,7 +192,7 @@ def test_read_only_data_folder_caches_vocabularies_elsewhere(
 def test_writable_data_folder_holds_the_vocabularies(tmp_path):
     folder = tmp_path / "spa_eng" / "spa-eng"
     folder.mkdir(parents=True)
-    (folder / "spa.txt").write_text(_fixture_file().read_text())
-    task = tasks.get("spa_eng", data_dir=str(tmp_path), vocabulary_size=200)
+    (folder / "spa.txt").write_text(SPA_ENG_PAIRS.read_text())
+    task = tasks.get("spa_eng", data_dir=str(tmp_path), vocabulary_size=1000)
     assert task.cache_dir == str(tmp_path / "spa_eng")
-    assert (tmp_path / "spa_eng" / "vocabulary-es-200-split0.txt").exists()
+    assert (tmp_path / "spa_eng" / "vocabulary-es-1000-split0.txt").exists()

@@ -1,14 +1,11 @@
 """`ntm-keras train`, `sample` and `translate` on the language tasks."""
 
 import json
-import pathlib
 
 import pytest
 from tensorboard.backend.event_processing import event_accumulator
 
-from testing import SHARED_DATA, run_cli
-
-FIXTURE_DIR = pathlib.Path(__file__).parents[1] / "data"
+from testing import SHARED_DATA, run_cli, spa_eng_data_dir
 
 
 def _tags(directory):
@@ -27,17 +24,18 @@ def _only_run(log_dir):
 def translation_run(tmp_path_factory):
     log_dir = tmp_path_factory.mktemp("runs")
     cache_dir = tmp_path_factory.mktemp("vocabularies")
+    data_dir = spa_eng_data_dir(tmp_path_factory.mktemp("data"))
     result = run_cli(
         "train",
         "transformer_tiny",
         "--task",
         "spa_eng",
         "--data-dir",
-        FIXTURE_DIR,
+        data_dir,
         "--set",
         f"cache_dir={cache_dir}",
         "--set",
-        "vocabulary_size=200",
+        "vocabulary_size=1000",
         "--set",
         "sequence_length=8",
         "--steps-per-epoch",
@@ -50,10 +48,11 @@ def translation_run(tmp_path_factory):
         log_dir,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    return _only_run(log_dir)
+    return _only_run(log_dir), data_dir
 
 
 def test_translation_run_logs_bleu_samples_and_attention_maps(translation_run):
+    translation_run, data_dir = translation_run
     validation = _tags(translation_run / "logs" / "validation")
     assert {"epoch_loss", "epoch_perplexity", "epoch_bleu"} <= validation
     inspection = _tags(translation_run / "logs" / "inspection")
@@ -66,10 +65,11 @@ def test_translation_run_logs_bleu_samples_and_attention_maps(translation_run):
     config = json.loads((translation_run / "config.json").read_text())
     assert config["compile"]["label_smoothing"] == 0.1
     assert config["compile"]["warmup_steps"] == 100
-    assert config["task"]["options"]["data_dir"] == str(FIXTURE_DIR.resolve())
+    assert config["task"]["options"]["data_dir"] == str(data_dir.resolve())
 
 
 def test_translate_prints_greedy_and_beam_search(translation_run):
+    translation_run, _ = translation_run
     result = run_cli(
         "translate", translation_run, "I see.", "Good night.", "--beam-width", 2
     )
@@ -82,6 +82,7 @@ def test_translate_prints_greedy_and_beam_search(translation_run):
 
 
 def test_translate_bleu_scores_a_split_and_writes_it(translation_run):
+    translation_run, _ = translation_run
     result = run_cli(
         "translate", translation_run, "--bleu", "--split", "validation"
     )
@@ -102,7 +103,7 @@ def test_translate_bleu_scores_a_split_and_writes_it(translation_run):
     ],
 )
 def test_bad_commands_fail_clearly(translation_run, arguments, message):
-    arguments = [a.format(run=translation_run) for a in arguments]
+    arguments = [a.format(run=translation_run[0]) for a in arguments]
     result = run_cli(*arguments)
     assert result.returncode == 2
     assert message in result.stderr
