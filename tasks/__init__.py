@@ -5,7 +5,10 @@ task = tasks.get("copy", max_length=20)
 dataset = task.dataset("train", batch_size=32)
 """
 
-from tasks import algorithmic  # noqa: E402, F401  (registers the tasks)
+from tasks import (  # noqa: E402, F401  (registers the tasks)
+    algorithmic,
+    language,
+)
 from tasks.registry import get, list_tasks, options, register
 from tasks.task import Task, TaskSpec
 

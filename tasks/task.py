@@ -12,6 +12,7 @@ import tensorflow as tf
 from ntm_keras import validation
 
 MODALITIES = ("bits", "tokens")
+STRUCTURES = ("sequence", "sequence_to_sequence")
 
 # Held-out splits are generated in chunks of this many sequences, keyed by the
 # chunk's index, so the same sequences come out whatever the batch size.
@@ -30,15 +31,43 @@ class TaskSpec:
             `output_dim` tokens).
         input_dim: int. Features per step, or the input vocabulary size.
         output_dim: int. Bits per step, or the output vocabulary size.
+        structure: `"sequence"` (one input sequence, one output per input
+            step; the default) or `"sequence_to_sequence"` (inputs are a
+            dict of `encoder_inputs` `(batch_size, source_time)` and
+            `decoder_inputs` `(batch_size, time)`, the target shifted right
+            behind a start token; one output per target step).
     """
 
     modality: str
     input_dim: int
     output_dim: int
+    structure: str = "sequence"
 
-    def model_overrides(self):
-        """Returns the model arguments that size a model to this task."""
-        return dataclasses.asdict(self)
+    def model_overrides(self, accepted=None):
+        """Returns the model arguments that size a model to this task.
+
+        Args:
+            accepted: optional collection of the model's argument names.
+                Fields the model does not take are left out where they hold
+                their default: a model without a `structure` argument is a
+                `"sequence"` model.
+
+        Returns:
+            dict from argument name to value.
+        """
+        sizes = dataclasses.asdict(self)
+        if accepted is None:
+            return sizes
+        defaults = {
+            field.name: field.default
+            for field in dataclasses.fields(self)
+            if field.default is not dataclasses.MISSING
+        }
+        return {
+            key: value
+            for key, value in sizes.items()
+            if key in accepted or key not in defaults or value != defaults[key]
+        }
 
 
 class Task:

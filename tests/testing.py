@@ -3,12 +3,18 @@
 import json
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
 
 import numpy as np
 
 REPOSITORY = pathlib.Path(__file__).resolve().parents[1]
+# The shared data directory (`../shared/data`), as in conftest.py; for
+# module-scoped fixtures, which cannot use the `shared_data` fixture.
+SHARED_DATA = REPOSITORY.parent / "shared" / "data"
+# 50 English-Spanish pairs written for the tests, in spa.txt's format.
+SPA_ENG_PAIRS = REPOSITORY / "tests" / "data" / "spa_eng_pairs.tsv"
 
 # Loads each saved model with nothing but `import ntm_keras`, and compares its
 # predictions and config with those recorded at save time.
@@ -171,3 +177,15 @@ def learn_briefly(task, steps, *, units=64, learning_rate=0.01):
     zoo.compile_for_task(model, task, learning_rate=learning_rate)
     model.fit(task.dataset("train", 32), steps_per_epoch=steps, verbose=0)
     return model.evaluate(task.dataset("test", 32), return_dict=True, verbose=0)
+
+
+def spa_eng_data_dir(directory):
+    """Lays out the test pairs as a data directory for the spa_eng task.
+
+    Returns:
+        pathlib.Path `directory`, holding `spa_eng/spa-eng/spa.txt`.
+    """
+    folder = pathlib.Path(directory) / "spa_eng" / "spa-eng"
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(SPA_ENG_PAIRS, folder / "spa.txt")
+    return pathlib.Path(directory)

@@ -6,7 +6,12 @@ model = zoo.get("lstm_tiny")    # uncompiled, default sizes
 model = zoo.get("lstm", task=tasks.get("copy"))  # sized and compiled
 """
 
-from zoo import lstm, ntm  # noqa: E402, F401  (registers the families)
+from zoo import (  # noqa: E402, F401  (registers the families)
+    lstm,
+    ntm,
+    transformer,
+    transformer_lm,
+)
 from zoo.callbacks import callbacks
 from zoo.compiling import check_model_fits_task, compile_for_task
 from zoo.registry import (

@@ -124,3 +124,20 @@ def load_checkpoint(run_dir, which="last"):
             "of a run that finished at least one epoch."
         )
     return keras.models.load_model(directory / state["checkpoint"])
+
+
+def load_run(run_dir, which="best"):
+    """Rebuilds a run's task from its config and loads its model.
+
+    Args:
+        run_dir: path. A run directory with a checkpoint.
+        which: str. `"best"` or `"last"`.
+
+    Returns:
+        `(task, model)`.
+    """
+    import tasks
+
+    config = run_files.read_config(run_dir)
+    task = tasks.get(config["task"]["name"], **config["task"]["options"])
+    return task, load_checkpoint(run_dir, which)

@@ -42,7 +42,31 @@ def build_parser():
     train.add_argument("--epochs", type=int, default=None)
     train.add_argument("--batch-size", type=int, default=32)
     train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--learning-rate", type=float, default=1e-3)
+    train.add_argument(
+        "--learning-rate",
+        type=float,
+        default=None,
+        help="constant rate, or the peak with --warmup-steps "
+        "(default: the model's, else 1e-3)",
+    )
+    train.add_argument(
+        "--warmup-steps",
+        type=int,
+        default=None,
+        help="steps of the Transformer's warm-up schedule; 0 for none "
+        "(default: the model's)",
+    )
+    train.add_argument(
+        "--label-smoothing",
+        type=float,
+        default=None,
+        help="label smoothing of token tasks (default: the model's)",
+    )
+    train.add_argument(
+        "--data-dir",
+        default=None,
+        help="directory of the language data sets (default: $NTM_KERAS_DATA)",
+    )
     train.add_argument(
         "--curriculum", default="none", help="none, doubling or combined"
     )
@@ -113,6 +137,43 @@ def build_parser():
         "--checkpoint", choices=("best", "last"), default="best"
     )
 
+    sample = commands.add_parser(
+        "sample", help="generate text with a trained language model"
+    )
+    sample.add_argument("run_dir")
+    sample.add_argument("--prompt", default="\n", help="text to continue")
+    sample.add_argument("--length", type=int, default=500)
+    sample.add_argument("--temperature", type=float, default=1.0)
+    sample.add_argument("--top-k", type=int, default=None)
+    sample.add_argument("--seed", type=int, default=None)
+    sample.add_argument(
+        "--checkpoint", choices=("best", "last"), default="best"
+    )
+
+    translate = commands.add_parser(
+        "translate", help="translate with a trained encoder-decoder"
+    )
+    translate.add_argument("run_dir")
+    translate.add_argument("sentences", nargs="*", help="English sentences")
+    translate.add_argument(
+        "--beam-width",
+        type=int,
+        default=4,
+        help="beams of the beam search shown beside the greedy one",
+    )
+    translate.add_argument(
+        "--bleu",
+        action="store_true",
+        help="score a whole split with BLEU instead",
+    )
+    translate.add_argument(
+        "--split", choices=("validation", "test"), default="test"
+    )
+    translate.add_argument("--limit", type=int, default=None)
+    translate.add_argument(
+        "--checkpoint", choices=("best", "last"), default="best"
+    )
+
     listing = commands.add_parser("list", help="list models and tasks")
     listing.add_argument("pattern", nargs="?", default="*")
 
@@ -133,16 +194,21 @@ def run_train(args):
             "`ntm-keras train` needs a MODEL and --task TASK, e.g. "
             "`ntm-keras train lstm_tiny --task copy`, or --resume RUN_DIR."
         )
+    overrides = _parse_sets(args.set)
+    if args.data_dir is not None:
+        overrides["task.data_dir"] = args.data_dir
     return training.train(
         args.model,
         args.task,
-        overrides=_parse_sets(args.set),
+        overrides=overrides,
         log_dir=args.log_dir,
         epochs=args.epochs if args.epochs is not None else 10,
         steps_per_epoch=args.steps_per_epoch,
         batch_size=args.batch_size,
         seed=args.seed,
         learning_rate=args.learning_rate,
+        warmup_steps=args.warmup_steps,
+        label_smoothing=args.label_smoothing,
         curriculum=args.curriculum,
         jit_compile={"auto": None, "on": True, "off": False}[args.jit_compile],
         time_bucket=args.time_bucket,
@@ -180,6 +246,67 @@ def run_preset(args):
         args.run_dir, args.name, which=args.checkpoint
     )
     print(f"Wrote {path} and {path.with_suffix('').with_suffix('.json')}")
+
+
+def run_sample(args):
+    from zoo import generation
+
+    print(
+        generation.sample_run(
+            args.run_dir,
+            args.prompt,
+            args.length,
+            temperature=args.temperature,
+            top_k=args.top_k,
+            seed=args.seed,
+            which=args.checkpoint,
+        )
+    )
+
+
+def run_translate(args):
+    from zoo import translation
+
+    if args.bleu:
+        beam_width = args.beam_width if args.beam_width > 1 else 1
+        score, rows, path = translation.bleu_run(
+            args.run_dir,
+            split=args.split,
+            limit=args.limit,
+            beam_width=beam_width,
+            which=args.checkpoint,
+        )
+        print(
+            f"BLEU on {len(rows)} {args.split} pairs (beam width "
+            f"{beam_width}): {100 * score:.2f}"
+        )
+        for row in rows[:10]:
+            print(f"  {row['english']}")
+            print(f"    reference: {row['reference']}")
+            print(f"    model:     {row['translation']}")
+        print(f"Wrote {path}")
+        return
+    if not args.sentences:
+        raise ValueError(
+            "`ntm-keras translate` needs English sentences, e.g. "
+            '`ntm-keras translate RUN_DIR "How are you?"`, or --bleu.'
+        )
+    greedy = translation.translate_run(
+        args.run_dir, args.sentences, which=args.checkpoint
+    )
+    beams = None
+    if args.beam_width > 1:
+        beams = translation.translate_run(
+            args.run_dir,
+            args.sentences,
+            beam_width=args.beam_width,
+            which=args.checkpoint,
+        )
+    for index, sentence in enumerate(args.sentences):
+        print(sentence)
+        print(f"  greedy:        {greedy[index]}")
+        if beams is not None:
+            print(f"  beam search {args.beam_width}: {beams[index]}")
 
 
 def run_list(args):
@@ -221,6 +348,8 @@ def main(argv=None):
         "train": run_train,
         "eval": run_eval,
         "preset": run_preset,
+        "sample": run_sample,
+        "translate": run_translate,
         "list": run_list,
         "describe": run_describe,
     }

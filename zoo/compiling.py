@@ -1,6 +1,8 @@
 """Compiling a model for a task: loss, metrics and the default optimizer."""
 
-from ntm_keras import optimizers, validation
+import math
+
+from ntm_keras import optimizers, schedules, validation
 
 DEFAULT_LEARNING_RATE = 1e-3
 DEFAULT_GLOBAL_CLIPNORM = 50.0
@@ -40,22 +42,31 @@ def compile_for_task(
     model,
     task,
     *,
-    learning_rate=DEFAULT_LEARNING_RATE,
+    learning_rate=None,
     global_clipnorm=DEFAULT_GLOBAL_CLIPNORM,
     jit_compile=False,
     steps_per_execution=1,
     amsgrad=False,
+    warmup_steps=0,
+    model_dim=None,
+    label_smoothing=0.0,
 ):
     """Compiles `model` with the task's loss and metrics.
 
     The optimizer is Adam with gradients clipped to a global norm
     (Collier & Beel 2018 use 50 with Adam 1e-3 and batch 32); it records the
-    global gradient norm for TensorBoard.
+    global gradient norm for TensorBoard. With `warmup_steps`, the learning
+    rate follows the Transformer's warm-up schedule
+    (`ntm_keras.schedules.InverseSquareRootSchedule`), and Adam uses the
+    paper's beta_2 = 0.98 and epsilon = 1e-9.
 
     Args:
         model: a `keras.Model` sized for `task`.
         task: a `tasks.Task`.
-        learning_rate: float or a `LearningRateSchedule`. Defaults to `1e-3`.
+        learning_rate: float, a `LearningRateSchedule` or None. Without
+            warm-up, the constant rate (None: `1e-3`). With warm-up, the
+            peak rate, reached after `warmup_steps` steps (None: the
+            paper's `(model_dim * warmup_steps)^-0.5`).
         global_clipnorm: float. Defaults to `50.0`.
         jit_compile: bool. Compile the train step with XLA. Defaults to
             `False`; variable sequence lengths make XLA recompile often
@@ -64,23 +75,64 @@ def compile_for_task(
             function; more than 1 saves the Python overhead of small steps.
         amsgrad: bool. Use the AMSGrad variant of Adam, whose step size
             cannot grow when gradients shrink after convergence.
+        warmup_steps: int. Steps of linear warm-up before the inverse
+            square-root decay; 0 for a constant rate. Defaults to `0`.
+        model_dim: int. The model width d_model of the schedule; needed
+            with `warmup_steps`.
+        label_smoothing: float. Label smoothing of token tasks' loss (bit
+            tasks have none). Defaults to `0.0`.
 
     Returns:
         The compiled model.
     """
     check_model_fits_task(model, task)
+    warmup_steps = validation.check_int("warmup_steps", warmup_steps, minimum=0)
+    validation.check_float("global_clipnorm", global_clipnorm, minimum=0.0)
     if isinstance(learning_rate, (int, float)):
         validation.check_float("learning_rate", learning_rate, minimum=0.0)
-    validation.check_float("global_clipnorm", global_clipnorm, minimum=0.0)
+    adam = {}
+    if warmup_steps:
+        learning_rate = _warmup_schedule(learning_rate, warmup_steps, model_dim)
+        adam = {"beta_2": 0.98, "epsilon": 1e-9}
+    elif learning_rate is None:
+        learning_rate = DEFAULT_LEARNING_RATE
+    label_smoothing = validation.check_float(
+        "label_smoothing", label_smoothing, minimum=0.0, maximum=0.999
+    )
+    if task.spec.modality == "tokens" and label_smoothing:
+        loss = task.loss(label_smoothing=label_smoothing)
+    else:
+        loss = task.loss()
     model.compile(
         optimizer=optimizers.MonitoredAdam(
             learning_rate=learning_rate,
             global_clipnorm=global_clipnorm,
             amsgrad=amsgrad,
+            **adam,
         ),
-        loss=task.loss(),
+        loss=loss,
         weighted_metrics=task.metrics(),
         jit_compile=jit_compile,
         steps_per_execution=steps_per_execution,
     )
     return model
+
+
+def _warmup_schedule(peak, warmup_steps, model_dim):
+    """The paper's schedule, scaled to peak at `peak` (None: the paper's)."""
+    if model_dim is None:
+        raise ValueError(
+            f"Invalid `model_dim`: received None with warmup_steps="
+            f"{warmup_steps}; expected the model width d_model, which the "
+            "warm-up schedule needs."
+        )
+    model_dim = validation.check_positive_int("model_dim", model_dim)
+    scale = 1.0
+    if peak is not None:
+        # The schedule peaks at scale * (model_dim * warmup_steps)^-0.5.
+        scale = validation.check_float(
+            "learning_rate", peak, minimum=0.0
+        ) * math.sqrt(model_dim * warmup_steps)
+    return schedules.InverseSquareRootSchedule(
+        model_dim, warmup_steps=warmup_steps, scale=scale
+    )

@@ -27,7 +27,12 @@ class ModelSpec:
         defaults: dict. The hyperparameters and their defaults.
         tags: tuple of str. Labels to filter `list` by.
         factory: the function that builds the uncompiled model.
-        compile_defaults: dict. Optimizer settings for `compile_for_task`.
+        compile_defaults: dict, or a function from the resolved model
+            arguments to a dict. Optimizer and loss settings for
+            `compile_for_task`.
+        attention_scores: optional function `(model, inputs) -> dict` that
+            returns the attention weights of every attention layer, for
+            inspection (see `zoo.attention_maps`).
     """
 
     name: str
@@ -35,11 +40,24 @@ class ModelSpec:
     defaults: dict
     tags: tuple
     factory: object = dataclasses.field(repr=False)
-    compile_defaults: dict = dataclasses.field(default_factory=dict)
+    compile_defaults: object = dataclasses.field(default_factory=dict)
+    attention_scores: object = dataclasses.field(default=None, repr=False)
+
+    def compile_options(self, config):
+        """Returns the `compile_for_task` arguments for model arguments."""
+        if callable(self.compile_defaults):
+            return dict(self.compile_defaults(config))
+        return dict(self.compile_defaults)
 
 
 def register(
-    name, *, description="", tags=(), defaults=None, compile_defaults=None
+    name,
+    *,
+    description="",
+    tags=(),
+    defaults=None,
+    compile_defaults=None,
+    attention_scores=None,
 ):
     """Decorator that registers a model factory under `name`.
 
@@ -49,8 +67,11 @@ def register(
         tags: tuple of str.
         defaults: dict. Replaces some of the factory's keyword defaults, so
             one factory can back several sizes (`lstm`, `lstm_tiny`).
-        compile_defaults: dict. Arguments of `compile_for_task` (e.g.
+        compile_defaults: dict, or a function from the resolved model
+            arguments to a dict. Arguments of `compile_for_task` (e.g.
             `learning_rate`) used when `get` compiles for a task.
+        attention_scores: optional function `(model, inputs) -> dict` of
+            attention weights, for TensorBoard and the notes.
 
     Raises:
         ValueError: if `name` is taken or `defaults` names an unknown
@@ -73,7 +94,12 @@ def register(
             defaults=merged,
             tags=tuple(tags),
             factory=factory,
-            compile_defaults=dict(compile_defaults or {}),
+            compile_defaults=(
+                compile_defaults
+                if callable(compile_defaults)
+                else dict(compile_defaults or {})
+            ),
+            attention_scores=attention_scores,
         )
         return factory
 
@@ -93,15 +119,16 @@ def describe(name):
 def resolve_config(name, task=None, **overrides):
     """Returns the factory arguments `get` would use, as a dict.
 
-    Task sizes (`modality`, `input_dim`, `output_dim`) take precedence over
-    the defaults; an override that contradicts the task raises `ValueError`.
+    Task sizes (`modality`, `input_dim`, `output_dim`, and `structure` where
+    the model takes it) take precedence over the defaults; an override that
+    contradicts the task raises `ValueError`.
     """
     spec = describe(name)
     owner = f"model {name!r}"
     overrides = validation.check_overrides(owner, overrides, spec.defaults)
     config = dict(spec.defaults)
     if task is not None:
-        sizes = task.spec.model_overrides()
+        sizes = task.spec.model_overrides(accepted=spec.defaults)
         missing = sorted(set(sizes) - set(spec.defaults))
         if missing:
             raise ValueError(
@@ -154,7 +181,7 @@ def get(name, task=None, *, preset=None, **overrides):
     if preset is not None:
         preset_store.load_preset(model, name, preset)
     if task is not None:
-        compiling.compile_for_task(model, task, **spec.compile_defaults)
+        compiling.compile_for_task(model, task, **spec.compile_options(config))
     return model
 
 

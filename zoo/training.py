@@ -16,7 +16,10 @@ TRAINING_DEFAULTS = {
     "steps_per_epoch": 100,
     "batch_size": 32,
     "seed": 0,
-    "learning_rate": compiling.DEFAULT_LEARNING_RATE,
+    # None: the model family's default (`zoo.describe(name)`), else 1e-3.
+    "learning_rate": None,
+    "warmup_steps": None,
+    "label_smoothing": None,
     "global_clipnorm": compiling.DEFAULT_GLOBAL_CLIPNORM,
     "curriculum": "none",
     "jit_compile": None,
@@ -75,9 +78,16 @@ def _check_training_options(options):
     ):
         validation.check_positive_int(key, options[key])
     validation.check_int("seed", options["seed"], minimum=0)
-    validation.check_float(
-        "learning_rate", options["learning_rate"], minimum=0.0
-    )
+    if options["learning_rate"] is not None:
+        validation.check_float(
+            "learning_rate", options["learning_rate"], minimum=0.0
+        )
+    if options["warmup_steps"] is not None:
+        validation.check_int("warmup_steps", options["warmup_steps"], minimum=0)
+    if options["label_smoothing"] is not None:
+        validation.check_float(
+            "label_smoothing", options["label_smoothing"], minimum=0.0
+        )
     validation.check_choice("curriculum", options["curriculum"], CURRICULA)
     if options["time_bucket"] is not None:
         validation.check_int("time_bucket", options["time_bucket"], minimum=0)
@@ -85,7 +95,8 @@ def _check_training_options(options):
 
 def _resolve_compilation(model_name, options):
     """Fills in `jit_compile` from the family and `time_bucket` from it."""
-    family = registry.describe(model_name).compile_defaults
+    spec = registry.describe(model_name)
+    family = spec.compile_options(spec.defaults)
     if options["jit_compile"] is None:
         options["jit_compile"] = bool(family.get("jit_compile", False))
     if options["time_bucket"] is None:
@@ -103,22 +114,29 @@ def _build(config):
     )
     spec = registry.describe(config["model"]["name"])
     model = spec.factory(name=spec.name, **model_options)
-    training = config["training"]
-    family = dict(registry.describe(config["model"]["name"]).compile_defaults)
     compiling.compile_for_task(
-        model,
-        task,
-        **{
-            key: value
-            for key, value in family.items()
-            if key not in ("learning_rate", "global_clipnorm", "jit_compile")
-        },
-        learning_rate=training["learning_rate"],
-        global_clipnorm=training["global_clipnorm"],
-        jit_compile=training["jit_compile"],
-        steps_per_execution=training.get("steps_per_execution", 1),
+        model, task, **compile_options(config, model_options)
     )
     return task, model, model_options
+
+
+def compile_options(config, model_options):
+    """The `compile_for_task` arguments of a run.
+
+    The model family's defaults for these model options (e.g. the
+    Transformer's warm-up schedule), then every training option the user
+    set.
+    """
+    training = config["training"]
+    spec = registry.describe(config["model"]["name"])
+    options = spec.compile_options(model_options)
+    for key in ("learning_rate", "warmup_steps", "label_smoothing"):
+        if training.get(key) is not None:
+            options[key] = training[key]
+    options["global_clipnorm"] = training["global_clipnorm"]
+    options["jit_compile"] = training["jit_compile"]
+    options["steps_per_execution"] = training.get("steps_per_execution", 1)
+    return options
 
 
 def train(
@@ -173,6 +191,7 @@ def train(
     )
     task, model, model_options = _build(config)
     config["model"]["options"] = model_options
+    config["compile"] = compile_options(config, model_options)
     _check_one_batch(model, task, options["batch_size"])
     run_dir = run_files.new_run_directory(log_dir, model_name, task_name)
     config["invocation"] = run_files.describe_invocation()
@@ -212,7 +231,7 @@ def resume(run_dir, *, epochs=None, verbose="auto"):
 
 def _check_one_batch(model, task, batch_size):
     inputs, _, _ = next(iter(task.dataset("validation", batch_size)))
-    model(inputs[:1])
+    model(keras.tree.map_structure(lambda part: part[:1], inputs))
 
 
 def _fit(run_dir, config, task, model, *, state, verbose):
