@@ -205,17 +205,20 @@ def plot(results, path, title):
     figure, axis = pyplot.subplots(figsize=(8, 4.5))
     for row, result in enumerate(results):
         axis.plot(x, values[row], color="gray", alpha=0.35, linewidth=1)
+    # A seed stops once it has been watched after converging; the median and
+    # the spread cover the evaluations that every seed reached.
+    common = int(np.min([len(r["curve"]) for r in results]))
     axis.plot(
-        x,
-        np.nanmedian(values, axis=0),
+        x[:common],
+        np.median(values[:, :common], axis=0),
         color="C0",
         linewidth=2,
-        label="median over seeds",
+        label="median over seeds (gray: each seed)",
     )
     axis.fill_between(
-        x,
-        np.nanmin(values, axis=0),
-        np.nanmax(values, axis=0),
+        x[:common],
+        np.min(values[:, :common], axis=0),
+        np.max(values[:, :common], axis=0),
         color="C0",
         alpha=0.15,
         label="min-max over seeds",

@@ -8,7 +8,7 @@ from zoo.registry import register
 
 # Collier & Beel (2018): Adam 1e-3, gradients clipped to a global norm of 50.
 # XLA makes the NTM's many small per-step operations about 3 times faster
-# on CPU (benchmarks/throughput.py; notes/2026-11-25-ntm-throughput.md).
+# on CPU (benchmarks/throughput.py; notes/2026-11-25-throughput.md).
 # AMSGrad keeps Adam's step size from growing once gradients shrink after
 # convergence; with plain Adam 2 of 5 seeds relapsed on copy, with AMSGrad
 # none (notes/2026-11-25-ntm-copy-convergence.md).
