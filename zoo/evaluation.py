@@ -224,7 +224,7 @@ def plot_lengths(rows, path, *, title="", axis="size", trained_up_to=None):
         ax.grid(alpha=0.3)
         if trained_up_to:
             ax.axvline(trained_up_to, color="gray", linestyle="--")
-    if accuracy_axis.lines:
+    if accuracy_axis.get_legend_handles_labels()[0]:
         accuracy_axis.legend()
     figure.suptitle(title)
     figure.tight_layout()
