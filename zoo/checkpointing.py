@@ -33,9 +33,11 @@ def save_model(model, path):
 class RunCheckpoint(keras.callbacks.Callback):
     """Saves the last and the best model of a run, atomically.
 
-    The best model is judged by `monitor` (lower is better) among epochs at
-    the highest difficulty reached so far: when a curriculum raises the
-    difficulty, the first epoch at the new level becomes the best.
+    The best model is judged by `monitor` (lower is better) among epochs
+    validated at the highest difficulty reached so far: when a curriculum
+    raises the difficulty, the first epoch validated at the new level
+    becomes the best. (The curriculum raises the difficulty at the end of an
+    epoch, after that epoch was validated at the old level.)
 
     Args:
         directory: path. The run's `checkpoints/` folder.
@@ -53,6 +55,11 @@ class RunCheckpoint(keras.callbacks.Callback):
         self.curriculum = curriculum
         self.monitor = monitor
         self.best = {"difficulty": -math.inf, "value": math.inf, "epoch": 0}
+        self._validated_difficulty = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.task is not None:
+            self._validated_difficulty = self.task.difficulty
 
     def on_epoch_end(self, epoch, logs=None):
         logs = dict(logs or {})
@@ -61,13 +68,13 @@ class RunCheckpoint(keras.callbacks.Callback):
         save_model(self.model, self.directory / name)
         difficulty = self.task.difficulty if self.task is not None else 0
         value = logs.get(self.monitor, logs.get("loss", math.inf))
-        if (difficulty, -value) > (
+        if (self._validated_difficulty, -value) > (
             self.best["difficulty"],
             -self.best["value"],
         ):
             save_model(self.model, self.directory / BEST_FILE)
             self.best = {
-                "difficulty": difficulty,
+                "difficulty": self._validated_difficulty,
                 "value": float(value),
                 "epoch": epoch + 1,
             }
