@@ -103,7 +103,11 @@ def run_seed(name, task_name, seed, args, model_overrides, task_overrides):
         task_name, **dict(task_overrides, seed=seed, eval_size=1024)
     )
     model = zoo.get(name, task=task, **model_overrides)
-    family = zoo.describe(name).compile_defaults
+    # The family's compile options for this model (a dict, or computed from
+    # the model's arguments, as for the Transformers' warm-up schedule).
+    family = zoo.describe(name).compile_options(
+        zoo.resolve_config(name, task, **model_overrides)
+    )
     jit = family.get("jit_compile", False)
     if args.jit_compile != "auto":
         jit = args.jit_compile == "on"
