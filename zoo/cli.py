@@ -28,6 +28,12 @@ def _parse_lengths(text):
         ) from None
 
 
+def _add_checkpoint_option(parser):
+    parser.add_argument(
+        "--checkpoint", choices=("best", "last"), default="best"
+    )
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="ntm-keras",
@@ -118,9 +124,7 @@ def build_parser():
     )
     evaluate.add_argument("--num-sequences", type=int, default=256)
     evaluate.add_argument("--batch-size", type=int, default=32)
-    evaluate.add_argument(
-        "--checkpoint", choices=("best", "last"), default="best"
-    )
+    _add_checkpoint_option(evaluate)
     evaluate.add_argument(
         "--memory-size",
         type=int,
@@ -133,9 +137,7 @@ def build_parser():
     )
     preset.add_argument("run_dir")
     preset.add_argument("name", help="the preset's name, e.g. copy")
-    preset.add_argument(
-        "--checkpoint", choices=("best", "last"), default="best"
-    )
+    _add_checkpoint_option(preset)
 
     sample = commands.add_parser(
         "sample", help="generate text with a trained language model"
@@ -146,9 +148,7 @@ def build_parser():
     sample.add_argument("--temperature", type=float, default=1.0)
     sample.add_argument("--top-k", type=int, default=None)
     sample.add_argument("--seed", type=int, default=None)
-    sample.add_argument(
-        "--checkpoint", choices=("best", "last"), default="best"
-    )
+    _add_checkpoint_option(sample)
 
     translate = commands.add_parser(
         "translate", help="translate with a trained encoder-decoder"
@@ -170,9 +170,7 @@ def build_parser():
         "--split", choices=("validation", "test"), default="test"
     )
     translate.add_argument("--limit", type=int, default=None)
-    translate.add_argument(
-        "--checkpoint", choices=("best", "last"), default="best"
-    )
+    _add_checkpoint_option(translate)
 
     listing = commands.add_parser("list", help="list models and tasks")
     listing.add_argument("pattern", nargs="?", default="*")
