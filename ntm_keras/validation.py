@@ -7,6 +7,7 @@ without reading the source.
 
 import difflib
 import inspect
+import math
 import numbers
 
 
@@ -45,11 +46,20 @@ def check_positive_int(argument, value):
 
 
 def check_float(argument, value, *, minimum=None, maximum=None):
-    """Raises unless `value` is a real number in [minimum, maximum]."""
+    """Raises unless `value` is a finite real number in [minimum, maximum].
+
+    NaN and the infinities are rejected: no option of this project means
+    anything with them, and a NaN passes every comparison unnoticed.
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(
             f"Invalid `{argument}`: received {value!r} of type "
             f"{type(value).__name__}; expected a number."
+        )
+    if not math.isfinite(value):
+        raise ValueError(
+            f"Invalid `{argument}`: received {value!r}; expected a finite "
+            "number (not NaN or infinite)."
         )
     _check_range(argument, value, minimum, maximum)
     return float(value)
@@ -143,6 +153,11 @@ def check_overrides(owner, overrides, defaults):
                 f"Invalid `{name}` for {owner}: received {value!r} of type "
                 f"{type(value).__name__}; expected {type(like).__name__} "
                 f"(default {like!r})."
+            )
+        if isinstance(like, float) and not math.isfinite(value):
+            raise ValueError(
+                f"Invalid `{name}` for {owner}: received {value!r}; "
+                "expected a finite number (not NaN or infinite)."
             )
         parsed[name] = value
     return parsed

@@ -38,3 +38,24 @@ def test_check_overrides_rejects_unknown_and_wrong_type():
     assert validation.check_overrides("m", {"units": "4"}, defaults) == {
         "units": 4
     }
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf")])
+def test_check_float_rejects_nan_and_infinities(value):
+    with pytest.raises(ValueError, match=r"`learning_rate`.*finite"):
+        validation.check_float("learning_rate", value, minimum=0.0)
+
+
+@pytest.mark.parametrize("text", ["nan", "inf", "-inf"])
+def test_check_overrides_rejects_non_finite_floats(text):
+    with pytest.raises(ValueError, match=r"`clip_value`.*finite"):
+        validation.check_overrides(
+            "model 'x'", {"clip_value": text}, {"clip_value": 20.0}
+        )
+
+
+def test_ntm_cell_rejects_nan_clip_value():
+    from ntm_keras.memory import NTMCell
+
+    with pytest.raises(ValueError, match=r"`clip_value`.*finite"):
+        NTMCell(clip_value=float("nan"))
