@@ -389,3 +389,20 @@ def test_trace_exposes_usage_allocation_links_and_read_modes():
 def test_bad_arguments_raise_naming_the_argument(kwargs, error, match):
     with pytest.raises(error, match=match):
         DNCCell(**kwargs)
+
+
+def test_tiny_dnc_learns_copy_of_length_three():
+    import tasks  # noqa: PLC0415  (the zoo and tasks only for this test)
+    import zoo  # noqa: PLC0415
+
+    keras.utils.set_random_seed(1)
+    task = tasks.get("copy", max_length=3, eval_size=256, seed=1)
+    model = zoo.get("dnc_tiny", task=task, memory_size=8, num_read_heads=1)
+    # Without XLA: three sequence lengths would each compile (~30 s).
+    zoo.compile_for_task(model, task, learning_rate=0.01, jit_compile=False)
+    model.fit(task.dataset("train", 32), steps_per_epoch=400, verbose=0)
+    result = model.evaluate(
+        task.dataset("test", 32), return_dict=True, verbose=0
+    )
+    assert result["sequence_accuracy"] >= 0.9
+    assert result["bit_errors_per_sequence"] <= 0.2
