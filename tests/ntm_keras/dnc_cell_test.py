@@ -406,3 +406,18 @@ def test_tiny_dnc_learns_copy_of_length_three():
     )
     assert result["sequence_accuracy"] >= 0.9
     assert result["bit_errors_per_sequence"] <= 0.2
+
+
+def test_trace_plot_shows_the_dnc_panels():
+    inputs = keras.Input((None, 3))
+    hidden = keras.layers.RNN(DNCCell(**SMALL), return_sequences=True)(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(2)(hidden))
+    data = np.random.default_rng(0).normal(size=(1, 4, 3)).astype("float32")
+    figure = inspect.plot_memory_trace(
+        inspect.memory_trace(model, data), data[0]
+    )
+    titles = [axis.get_title() for axis in figure.axes]
+    assert "usage" in titles and "allocation" in titles
+    assert any(t.startswith("link matrix") for t in titles)
+    assert sum(t.startswith("read modes") for t in titles) == 2
+    assert inspect.figure_to_png(figure).startswith(b"\x89PNG")
