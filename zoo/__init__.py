@@ -7,6 +7,7 @@ model = zoo.get("lstm", task=tasks.get("copy"))  # sized and compiled
 """
 
 from zoo import (  # noqa: E402, F401  (registers the families)
+    dnc,
     lstm,
     ntm,
     transformer,

@@ -33,7 +33,7 @@ def memory_trace(model, inputs):
 
     Args:
         model: a `keras.Model` containing an RNN over a memory cell
-            (`NTMCell`).
+            (`NTMCell`, `DNCCell`).
         inputs: one batch of model inputs; only the first sequence is
             traced, e.g. `(1, time, input_dim)`.
 
@@ -81,15 +81,25 @@ def trace_summary(trace):
     """Scalars that describe a trace: gates, sharpening, focus, finiteness.
 
     Returns:
-        dict: `memory_mean_gate`, `memory_mean_sharpening`,
-        `memory_read_entropy`, `memory_write_entropy` and
-        `memory_nonfinite_count` (NaN or infinite values in the trace).
+        dict: `memory_read_entropy`, `memory_write_entropy` and
+        `memory_nonfinite_count` (NaN or infinite values in the trace);
+        for an NTM trace `memory_mean_gate` and `memory_mean_sharpening`;
+        for a DNC trace `memory_mean_usage`, `memory_mean_allocation_gate`
+        and `memory_mean_write_gate`.
     """
     nonfinite = sum(int(np.sum(~np.isfinite(v))) for v in trace.values())
-    return {
-        "memory_mean_gate": float(np.mean(trace["gates"])),
-        "memory_mean_sharpening": float(np.mean(trace["sharpening"])),
+    summary = {
         "memory_read_entropy": weighting_entropy(trace["read_weights"]),
         "memory_write_entropy": weighting_entropy(trace["write_weights"]),
         "memory_nonfinite_count": float(nonfinite),
     }
+    for key, name in (
+        ("gates", "memory_mean_gate"),
+        ("sharpening", "memory_mean_sharpening"),
+        ("usage", "memory_mean_usage"),
+        ("allocation_gate", "memory_mean_allocation_gate"),
+        ("write_gate", "memory_mean_write_gate"),
+    ):
+        if key in trace:
+            summary[name] = float(np.mean(trace[key]))
+    return summary

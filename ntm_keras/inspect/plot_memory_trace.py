@@ -7,8 +7,10 @@ def plot_memory_trace(trace, inputs, targets=None, *, title=""):
     """Draws a trace from `memory_trace` as one matplotlib figure.
 
     Rows: the inputs (channels x time), the write and read weightings of
-    each head (slots x time), the memory before and after (slots x word),
-    and the outputs beside the targets (channels x time).
+    each head (slots x time), for a DNC the usage, the allocation and each
+    read head's read modes over time, the outputs beside the targets
+    (channels x time), and the memory before and after (slots x word),
+    with a DNC's final link matrix beside them.
 
     Args:
         trace: dict from `ntm_keras.inspect.memory_trace`.
@@ -34,6 +36,20 @@ def plot_memory_trace(trace, inputs, targets=None, *, title=""):
                     weights[:, head].T,
                     "time",
                     "slot",
+                )
+            )
+    # DNC traces (`DNCCell`): usage, allocation and read modes over time.
+    for key, name in (("usage", "usage"), ("allocation", "allocation")):
+        if key in trace:
+            panels.append((name, trace[key].T, "time", "slot"))
+    if "read_modes" in trace:
+        for head in range(trace["read_modes"].shape[1]):
+            panels.append(
+                (
+                    f"read modes (backward, content, forward), head {head}",
+                    trace["read_modes"][:, head].T,
+                    "time",
+                    "mode",
                 )
             )
     panels.append(("output", trace["outputs"].T, "time", "channel"))
@@ -63,7 +79,20 @@ def plot_memory_trace(trace, inputs, targets=None, *, title=""):
     scale = max(float(np.max(np.abs(image))) for _, image in memory) or 1.0
     bottom = axes[-1]
     bottom.axis("off")
-    inner = bottom.get_gridspec()[-1].subgridspec(1, 2, wspace=0.3)
+    columns = 3 if "link" in trace else 2
+    inner = bottom.get_gridspec()[-1].subgridspec(1, columns, wspace=0.3)
+    if "link" in trace:  # the DNC's final temporal link matrix L[i, j]
+        axis = figure.add_subplot(inner[0, 2])
+        axis.imshow(
+            trace["link"][-1],
+            interpolation="nearest",
+            cmap="viridis",
+            vmin=0.0,
+            vmax=1.0,
+        )
+        axis.set_title("link matrix (row written after column)", fontsize=9)
+        axis.set_xlabel("slot j", fontsize=8)
+        axis.set_ylabel("slot i", fontsize=8)
     for index, (name, image) in enumerate(memory):
         axis = figure.add_subplot(inner[0, index])
         axis.imshow(
