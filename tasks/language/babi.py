@@ -302,7 +302,8 @@ class Babi(TokenTask):
             `(inputs, targets, sample_weight)` arrays, `(count, T)` each,
             padded to the longest of them.
         """
-        batches = list(self._held_out_dataset(split, self.eval_size, 1 << 30))
+        count = min(self.eval_size, len(self._examples[split]["task"]))
+        batches = list(self._held_out_dataset(split, count, max(count, 1)))
         inputs, targets, mask, _ = (part.numpy() for part in batches[0])
         return inputs, targets, mask
 
