@@ -64,13 +64,13 @@ class Babi(TokenTask):
     The 10k release here may lack task 3's training file (it is large);
     then the 1k file stands in for it, and a line says so.
 
-    One example of task 19 (`render`):
+    One example of task 1 (`render`; the target row shows only the
+    scored steps):
 
     ```
-    input   the kitchen is north of the office . ... how do you go from
-            the kitchen to the garden ? -  -
-    target  [PAD] ...                                               s  e
-    mask    0     ...                                               1  1
+    input   tom went to the garden . where is tom ? -
+    target                                          garden
+    mask    0   0    0  0   0      0 0     0  0   0 1
     ```
 
     Args:
