@@ -1,3 +1,7 @@
 """Language tasks read from the data directory (`--data-dir`)."""
 
-from tasks.language import spa_eng, tiny_shakespeare  # noqa: F401  (registers)
+from tasks.language import (  # noqa: F401  (registers)
+    babi,
+    spa_eng,
+    tiny_shakespeare,
+)
