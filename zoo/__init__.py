@@ -9,6 +9,7 @@ model = zoo.get("lstm", task=tasks.get("copy"))  # sized and compiled
 from zoo import (  # noqa: E402, F401  (registers the families)
     lstm,
     ntm,
+    ntm_transformer,
     transformer,
     transformer_lm,
 )
