@@ -410,13 +410,17 @@ def sequential_write(memory, weights, erase, add):
     def per_step(tensor, size):  # (B, T, V, size) -> (B * T, V, size)
         return ops.reshape(tensor, (batch_size * steps, heads, size))
 
-    flat = (per_step(weights, n), per_step(erase, w), per_step(add, w))
+    weights, erase, add = (
+        per_step(weights, n),
+        per_step(erase, w),
+        per_step(add, w),
+    )
     ones = ops.ones((batch_size * steps, n, w), memory.dtype)
-    zeros = ops.zeros_like(ones)
-    # erase_and_add is affine in the memory: its value at 1 and 0 gives the
-    # slope keep_t and the offset add_t of each step's write.
-    keep = addressing.erase_and_add(ones, flat[0], flat[1], zeros)
-    added = addressing.erase_and_add(zeros, *flat)
+    # erase_and_add is affine in the memory: its value on an all-ones memory
+    # with no add gives the slope keep_t, on an all-zeros memory the offset
+    # add_t of each step's write.
+    keep = addressing.erase_and_add(ones, weights, erase, ops.zeros_like(add))
+    added = addressing.erase_and_add(ops.zeros_like(ones), weights, erase, add)
     keep = ops.reshape(keep, (batch_size, steps, n, w))  # (B, T, N, W)
     added = ops.reshape(added, (batch_size, steps, n, w))
     # Clamped so that the logarithm and its gradient stay finite; exact for
