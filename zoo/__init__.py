@@ -10,6 +10,7 @@ from zoo import (  # noqa: E402, F401  (registers the families)
     dnc,
     lstm,
     ntm,
+    ntm_transformer,
     transformer,
     transformer_lm,
 )

@@ -1,10 +1,14 @@
 """Attention and Transformer layers, written with `keras.ops` only."""
 
 from ntm_keras.layers.feed_forward import FeedForward
+from ntm_keras.layers.memory_augmented_transformer_block import (
+    MemoryAugmentedTransformerBlock,
+)
 from ntm_keras.layers.multi_head_attention import MultiHeadAttention
 from ntm_keras.layers.scaled_dot_product_attention import (
     scaled_dot_product_attention,
 )
+from ntm_keras.layers.segment_recurrent_stack import SegmentRecurrentStack
 from ntm_keras.layers.sinusoidal_position_encoding import (
     SinusoidalPositionEncoding,
     sinusoidal_position_encoding,
@@ -15,7 +19,9 @@ from ntm_keras.layers.transformer_encoder_block import TransformerEncoderBlock
 
 __all__ = [
     "FeedForward",
+    "MemoryAugmentedTransformerBlock",
     "MultiHeadAttention",
+    "SegmentRecurrentStack",
     "SinusoidalPositionEncoding",
     "TokenEmbedding",
     "TransformerDecoderBlock",
