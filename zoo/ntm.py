@@ -80,7 +80,7 @@ def ntm(
             input_dim, controller_units, name="embedding"
         )(inputs)
     cell = memory.NTMCell(
-        units=controller_units,
+        controller_units=controller_units,
         memory_size=memory_size,
         word_size=word_size,
         num_read_heads=num_read_heads,
