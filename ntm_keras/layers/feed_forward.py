@@ -110,9 +110,9 @@ class FeedForward(keras.layers.Layer):
 
     @classmethod
     def from_config(cls, config):
-        # `.keras` files saved before the rename call the inner width
-        # `hidden_dim`.
-        config = dict(config)
-        if "hidden_dim" in config:
-            config["feed_forward_dim"] = config.pop("hidden_dim")
-        return super().from_config(config)
+        # `.keras` files saved before the rename say `hidden_dim`.
+        return super().from_config(
+            validation.rename_config_key(
+                config, "hidden_dim", "feed_forward_dim"
+            )
+        )

@@ -442,9 +442,7 @@ class NTMCell(keras.layers.Layer):
 
     @classmethod
     def from_config(cls, config):
-        # `.keras` files saved before the rename call the controller's
-        # width `units`.
-        config = dict(config)
-        if "units" in config:
-            config["controller_units"] = config.pop("units")
-        return super().from_config(config)
+        # `.keras` files saved before the rename say `units`.
+        return super().from_config(
+            validation.rename_config_key(config, "units", "controller_units")
+        )

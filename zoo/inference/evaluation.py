@@ -6,12 +6,13 @@ import numpy as np
 
 import tasks
 from ntm_keras import validation
-from zoo import checkpointing, compiling, registry, run_files
+from zoo import registry
+from zoo.training import checkpointing, compiling, run_files
 
 EVAL_DIR = "eval"
 
 
-def rebuild_with(model, config, **changes):
+def rebuild_with(model, config, task, **changes):
     """Rebuilds a run's model with some options changed, keeping its weights.
 
     Used to give a trained NTM a larger memory for longer sequences: its
@@ -20,23 +21,20 @@ def rebuild_with(model, config, **changes):
     Args:
         model: the trained model.
         config: the run's `config.json` contents.
+        task: the `tasks.Task` to compile the model for.
         **changes: model options to change, e.g. `memory_size=512`.
 
     Returns:
-        A new model with the trained weights and the original compile
-        settings.
+        A new model with the trained weights, compiled with the run's
+        compile options.
     """
     name = config["model"]["name"]
-    spec = registry.describe(name)
-    options = dict(config["model"]["options"])
-    unknown = sorted(set(changes) - set(options))
-    if unknown:
-        raise ValueError(
-            f"Model {name!r} has no option {unknown}; it takes "
-            f"{sorted(options)}."
-        )
-    options.update(changes)
-    rebuilt = spec.factory(name=name, **options)
+    rebuilt = registry.build(
+        name,
+        task,
+        model_overrides={**config["model"]["options"], **changes},
+        compile_overrides=config.get("compile"),
+    )
     try:
         rebuilt.set_weights(model.get_weights())
     except ValueError as error:
@@ -44,7 +42,6 @@ def rebuild_with(model, config, **changes):
             f"The weights of model {name!r} depend on {sorted(changes)}, so "
             f"it cannot be rebuilt with {changes}: {error}"
         ) from None
-    rebuilt.compile_from_config(model.get_compile_config())
     return rebuilt
 
 
@@ -122,7 +119,7 @@ def evaluate_lengths(
     model = checkpointing.load_checkpoint(run_dir, which)
     if memory_size is not None:
         validation.check_positive_int("memory_size", memory_size)
-        model = rebuild_with(model, config, memory_size=memory_size)
+        model = rebuild_with(model, config, task, memory_size=memory_size)
     compiling.check_model_fits_task(model, task)
     rows = []
     for size, split in zip(lengths, task.generalisation_splits):
@@ -181,13 +178,11 @@ def format_table(rows, axis="size"):
 
 def plot_lengths(rows, path, *, title="", axis="size", trained_up_to=None):
     """Plots the cost and the accuracies against size to a PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot
+    from matplotlib.figure import Figure
 
     sizes = [row["size"] for row in rows]
-    figure, (cost_axis, accuracy_axis) = pyplot.subplots(1, 2, figsize=(10, 4))
+    figure = Figure(figsize=(10, 4))
+    cost_axis, accuracy_axis = figure.subplots(1, 2)
     if "bit_errors_per_sequence" in rows[0]:
         cost_axis.plot(
             sizes, [r["bit_errors_per_sequence"] for r in rows], marker="o"
@@ -229,4 +224,3 @@ def plot_lengths(rows, path, *, title="", axis="size", trained_up_to=None):
     figure.suptitle(title)
     figure.tight_layout()
     figure.savefig(path, dpi=100)
-    pyplot.close(figure)

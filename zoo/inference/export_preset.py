@@ -2,7 +2,8 @@
 
 import pathlib
 
-from zoo import checkpointing, preset_store, registry, run_files
+from zoo import preset_store, registry
+from zoo.training import checkpointing, run_files
 
 
 def export_preset(run_dir, preset, *, which="best"):

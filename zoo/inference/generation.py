@@ -114,7 +114,7 @@ def sample_run(
     Returns:
         str. The prompt and its continuation.
     """
-    from zoo import checkpointing
+    from zoo.training import checkpointing
 
     sampler = make_sampler(temperature, top_k, seed)
     length = validation.check_positive_int("length", length)

@@ -147,7 +147,8 @@ def bleu_run(run_dir, *, split="test", limit=None, beam_width=1, which="best"):
         `(score, rows, path)`: BLEU in [0, 1], the translated pairs, and
         the path of the JSON file (score, settings and every translation).
     """
-    from zoo import evaluation, run_files
+    from zoo.inference import evaluation
+    from zoo.training import run_files
 
     task, model = _load_translation_run(run_dir, which)
     validation.check_choice("split", split, ("validation", "test"))
@@ -174,7 +175,7 @@ def bleu_run(run_dir, *, split="test", limit=None, beam_width=1, which="best"):
 
 
 def _load_translation_run(run_dir, which):
-    from zoo import checkpointing
+    from zoo.training import checkpointing
 
     task, model = checkpointing.load_run(run_dir, which)
     if task.spec.structure != "sequence_to_sequence":

@@ -3,7 +3,7 @@
 import keras
 
 from ntm_keras import validation
-from tasks.task import MODALITIES
+from zoo.models import sequence_io
 from zoo.registry import register
 
 
@@ -47,26 +47,16 @@ def lstm(
     Returns:
         An uncompiled Functional `keras.Model`.
     """
-    validation.check_positive_int("input_dim", input_dim)
-    validation.check_positive_int("output_dim", output_dim)
-    validation.check_choice("modality", modality, MODALITIES)
+    sequence_io.check_sizes(
+        input_dim=input_dim, output_dim=output_dim, modality=modality
+    )
     validation.check_positive_int("num_layers", num_layers)
     validation.check_positive_int("units", units)
-    if modality == "bits":
-        inputs = keras.Input((None, input_dim), name="inputs")
-        hidden = inputs
-    else:
-        inputs = keras.Input((None,), dtype="int32", name="inputs")
-        hidden = keras.layers.Embedding(input_dim, units, name="embedding")(
-            inputs
-        )
+    inputs = sequence_io.sequence_input(modality, input_dim)
+    hidden = sequence_io.embed_tokens(modality, inputs, input_dim, units)
     for index in range(num_layers):
         hidden = keras.layers.LSTM(
             units, return_sequences=True, name=f"lstm_{index}"
         )(hidden)
-    outputs = keras.layers.Dense(
-        output_dim,
-        activation="sigmoid" if modality == "bits" else None,
-        name="outputs",
-    )(hidden)
+    outputs = sequence_io.output_layer(modality, output_dim)(hidden)
     return keras.Model(inputs, outputs, name=name)

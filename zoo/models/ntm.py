@@ -2,19 +2,17 @@
 
 import keras
 
-from ntm_keras import memory, validation
-from tasks.task import MODALITIES
+from ntm_keras import memory
+from zoo.models import sequence_io
 from zoo.registry import register
 
-# Collier & Beel (2018): Adam 1e-3, gradients clipped to a global norm of 50.
-# XLA makes the NTM's many small per-step operations about 3 times faster
+# Adam at the zoo's default rate and clip norm (Collier & Beel 2018). XLA
+# makes the NTM's many small per-step operations about 3 times faster
 # on CPU (benchmarks/throughput.py; notes/2026-11-25-throughput.md).
 # AMSGrad keeps Adam's step size from growing once gradients shrink after
 # convergence; with plain Adam 2 of 5 seeds relapsed on copy, with AMSGrad
 # none (notes/2026-11-25-ntm-copy-convergence.md).
 NTM_COMPILE_DEFAULTS = {
-    "learning_rate": 1e-3,
-    "global_clipnorm": 50.0,
     "jit_compile": True,
     "amsgrad": True,
 }
@@ -68,17 +66,13 @@ def ntm(
     Returns:
         An uncompiled Functional `keras.Model`.
     """
-    validation.check_positive_int("input_dim", input_dim)
-    validation.check_positive_int("output_dim", output_dim)
-    validation.check_choice("modality", modality, MODALITIES)
-    if modality == "bits":
-        inputs = keras.Input((None, input_dim), name="inputs")
-        hidden = inputs
-    else:
-        inputs = keras.Input((None,), dtype="int32", name="inputs")
-        hidden = keras.layers.Embedding(
-            input_dim, controller_units, name="embedding"
-        )(inputs)
+    sequence_io.check_sizes(
+        input_dim=input_dim, output_dim=output_dim, modality=modality
+    )
+    inputs = sequence_io.sequence_input(modality, input_dim)
+    hidden = sequence_io.embed_tokens(
+        modality, inputs, input_dim, controller_units
+    )
     cell = memory.NTMCell(
         controller_units=controller_units,
         memory_size=memory_size,
@@ -99,10 +93,7 @@ def ntm(
             "kernel_initializer": keras.initializers.GlorotUniform(),
             "bias_initializer": keras.initializers.RandomNormal(stddev=0.01),
         }
-    outputs = keras.layers.Dense(
-        output_dim,
-        activation="sigmoid" if modality == "bits" else None,
-        name="outputs",
-        **output_initializers,
+    outputs = sequence_io.output_layer(
+        modality, output_dim, **output_initializers
     )(hidden)
     return keras.Model(inputs, outputs, name=name)

@@ -5,8 +5,9 @@ import functools
 import keras
 
 from ntm_keras import layers, validation
-from tasks.task import STRUCTURES
-from zoo import transformer_parts as parts
+from ntm_keras.modalities import STRUCTURES
+from zoo.models import sequence_io
+from zoo.models import transformer_parts as parts
 from zoo.registry import register
 
 
@@ -246,16 +247,16 @@ def transformer(
                 epsilon=1e-6, name=norm
             )
     if not tied:
-        found["outputs"] = parts.output_layer(modality, output_dim)
+        found["outputs"] = sequence_io.output_layer(modality, output_dim)
     if pairs:
         inputs = {
-            "encoder_inputs": parts.sequence_input(
+            "encoder_inputs": sequence_io.sequence_input(
                 modality, input_dim, "encoder_inputs"
             ),
-            "decoder_inputs": parts.sequence_input(
+            "decoder_inputs": sequence_io.sequence_input(
                 modality, output_dim, "decoder_inputs"
             ),
         }
     else:
-        inputs = parts.sequence_input(modality, input_dim, "inputs")
+        inputs = sequence_io.sequence_input(modality, input_dim, "inputs")
     return keras.Model(inputs, forward(found, inputs), name=name)

@@ -5,7 +5,8 @@ import functools
 import keras
 
 from ntm_keras import layers, validation
-from zoo import transformer_parts as parts
+from zoo.models import sequence_io
+from zoo.models import transformer_parts as parts
 from zoo.registry import register
 
 
@@ -150,6 +151,6 @@ def transformer_lm(
             epsilon=1e-6, name="final_norm"
         )
     if not tied:
-        found["outputs"] = parts.output_layer(modality, output_dim)
-    inputs = parts.sequence_input(modality, input_dim, "inputs")
+        found["outputs"] = sequence_io.output_layer(modality, output_dim)
+    inputs = sequence_io.sequence_input(modality, input_dim, "inputs")
     return keras.Model(inputs, forward(found, inputs), name=name)

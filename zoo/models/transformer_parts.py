@@ -1,6 +1,7 @@
 """Pieces the Transformer families share: inputs, embeddings, outputs.
 
-Both `zoo/transformer.py` (encoder-decoder) and `zoo/transformer_lm.py`
+Both `zoo/models/transformer.py` (encoder-decoder) and
+`zoo/models/transformer_lm.py`
 (decoder-only) build their layers with these helpers and write their forward
 pass once, as a function of a `{name: layer}` dict. The factory runs it on
 `keras.Input`s to make the Functional model; `attention_scores` runs it
@@ -14,7 +15,7 @@ import keras
 from keras import ops
 
 from ntm_keras import layers, validation
-from tasks.task import MODALITIES
+from zoo.models import sequence_io
 
 # Token id 0 is padding in every token task; padded steps are masked.
 PADDING_ID = 0
@@ -24,9 +25,9 @@ def check_sizes(
     *, input_dim, output_dim, modality, model_dim, num_heads, feed_forward_dim
 ):
     """Validates the arguments every Transformer factory takes."""
-    validation.check_positive_int("input_dim", input_dim)
-    validation.check_positive_int("output_dim", output_dim)
-    validation.check_choice("modality", modality, MODALITIES)
+    sequence_io.check_sizes(
+        input_dim=input_dim, output_dim=output_dim, modality=modality
+    )
     validation.check_positive_int("model_dim", model_dim)
     validation.check_positive_int("num_heads", num_heads)
     validation.check_positive_int("feed_forward_dim", feed_forward_dim)
@@ -43,13 +44,6 @@ def check_sizes(
         )
 
 
-def sequence_input(modality, input_dim, name):
-    """`(B, T)` int ids for token tasks, `(B, T, input_dim)` for bits."""
-    if modality == "tokens":
-        return keras.Input((None,), dtype="int32", name=name)
-    return keras.Input((None, input_dim), name=name)
-
-
 def embedding(modality, input_dim, model_dim, name):
     """The layer that maps inputs to `(B, T, model_dim)`.
 
@@ -59,12 +53,6 @@ def embedding(modality, input_dim, model_dim, name):
     if modality == "tokens":
         return layers.TokenEmbedding(input_dim, model_dim, name=name)
     return keras.layers.Dense(model_dim, name=name)
-
-
-def output_layer(modality, output_dim, name="outputs"):
-    """Per-step logits over tokens, or sigmoid probabilities per bit."""
-    activation = "sigmoid" if modality == "bits" else None
-    return keras.layers.Dense(output_dim, activation=activation, name=name)
 
 
 def check_tying(tie_embeddings, modality, input_dim, output_dim):

@@ -1,9 +1,7 @@
 """Writes attention maps of a fixed example to TensorBoard each epoch."""
 
-import tensorflow as tf
-
-from zoo import attention_plots
-from zoo.inspection_logger import InspectionLogger
+from zoo.tensorboard import attention_plots
+from zoo.tensorboard.writer import InspectionLogger
 
 
 class AttentionMapLogger(InspectionLogger):
@@ -40,9 +38,7 @@ class AttentionMapLogger(InspectionLogger):
                     key_labels,
                     f"{name}, epoch {epoch}",
                 )
-                png = attention_plots.figure_to_png(figure)
-                image = tf.image.decode_png(png, channels=4)[None]
-                tf.summary.image(f"attention/{name}", image)
+                self.write_figure(f"attention/{name}", figure)
 
 
 def axis_labels(name, labels):

@@ -1,13 +1,7 @@
 """Pictures of attention weights, for TensorBoard and the notes."""
 
-import io
-
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import numpy as np
+from matplotlib.figure import Figure
 
 # Tick labels are drawn only up to this many steps; longer axes stay bare.
 MAX_LABELS = 80
@@ -29,13 +23,8 @@ def plot_heads(weights, query_labels=None, key_labels=None, title=""):
     weights = np.asarray(weights)
     num_heads, query_steps, key_steps = weights.shape
     size = 2.0 + min(query_steps, MAX_LABELS) * 0.12
-    figure, axes = plt.subplots(
-        1,
-        num_heads,
-        figsize=(size * num_heads, size),
-        squeeze=False,
-        constrained_layout=True,
-    )
+    figure = Figure(figsize=(size * num_heads, size), layout="constrained")
+    axes = figure.subplots(1, num_heads, squeeze=False)
     for head, axis in enumerate(axes[0]):
         axis.imshow(weights[head], cmap="viridis", vmin=0.0, vmax=1.0)
         axis.set_title(f"head {head}")
@@ -53,17 +42,9 @@ def _label(set_ticks, set_labels, labels, steps, rotation):
     if labels is None or steps > MAX_LABELS:
         return
     set_ticks(range(steps))
-    set_labels([_visible(label) for label in labels], rotation=rotation)
+    set_labels([visible_label(label) for label in labels], rotation=rotation)
 
 
-def _visible(label):
+def visible_label(label):
     """Shows spaces and newlines, which would otherwise be invisible."""
     return {" ": "␣", "\n": "⏎"}.get(label, label)
-
-
-def figure_to_png(figure):
-    """Returns the PNG bytes of a figure and closes it."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=80)
-    plt.close(figure)
-    return buffer.getvalue()

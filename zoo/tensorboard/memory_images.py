@@ -2,11 +2,10 @@
 
 import pathlib
 
-import keras
 import numpy as np
-import tensorflow as tf
 
 from ntm_keras import inspect
+from zoo.tensorboard.writer import InspectionLogger
 
 
 def probe_example(task, split="test", candidates=32):
@@ -35,7 +34,7 @@ def probe_example(task, split="test", candidates=32):
     )
 
 
-class MemoryImages(keras.callbacks.Callback):
+class MemoryImages(InspectionLogger):
     """Writes a picture of the memory at work, and scalars about it.
 
     Each epoch, a fixed probe sequence runs through the model with
@@ -54,11 +53,9 @@ class MemoryImages(keras.callbacks.Callback):
     """
 
     def __init__(self, log_dir, probe, every=1):
-        super().__init__()
-        self.log_dir = pathlib.Path(log_dir)
+        super().__init__(pathlib.Path(log_dir) / "train")
         self.probe = probe
         self.every = every
-        self._writer = None
 
     def on_epoch_end(self, epoch, logs=None):
         inputs, targets, _ = self.probe
@@ -70,17 +67,5 @@ class MemoryImages(keras.callbacks.Callback):
         figure = inspect.plot_memory_trace(
             trace, inputs[0], targets[0], title=f"epoch {epoch + 1}"
         )
-        png = inspect.figure_to_png(figure)
-        if self._writer is None:
-            self._writer = tf.summary.create_file_writer(
-                str(self.log_dir / "train")
-            )
-        with self._writer.as_default():
-            image = tf.image.decode_png(png, channels=4)[None]
-            tf.summary.image("memory/probe", image, step=epoch)
-        self._writer.flush()
-
-    def on_train_end(self, logs=None):
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
+        with self.writer(epoch):
+            self.write_figure("memory/probe", figure)

@@ -2,8 +2,8 @@
 
 import tensorflow as tf
 
-from zoo import generation
-from zoo.inspection_logger import InspectionLogger
+from zoo.inference import generation
+from zoo.tensorboard.writer import InspectionLogger
 
 PROMPT_LENGTH = 32
 SAMPLE_LENGTH = 300

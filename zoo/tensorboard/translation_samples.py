@@ -2,8 +2,8 @@
 
 import tensorflow as tf
 
-from zoo import translation
-from zoo.inspection_logger import InspectionLogger
+from zoo.inference import translation
+from zoo.tensorboard.writer import InspectionLogger
 
 NUM_BLEU_PAIRS = 256
 NUM_SHOWN = 5

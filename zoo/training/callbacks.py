@@ -5,12 +5,13 @@ import pathlib
 import keras
 
 from ntm_keras import inspect
-from zoo import checkpointing, curriculum, registry, run_files
-from zoo.attention_map_logger import AttentionMapLogger
-from zoo.gradient_norm_logger import GradientNormLogger
-from zoo.memory_images import MemoryImages, probe_example
-from zoo.text_sample_logger import TextSampleLogger
-from zoo.translation_sample_logger import TranslationSampleLogger
+from zoo import registry
+from zoo.tensorboard.attention_maps import AttentionMapLogger
+from zoo.tensorboard.gradient_norm import GradientNormLogger
+from zoo.tensorboard.memory_images import MemoryImages, probe_example
+from zoo.tensorboard.text_samples import TextSampleLogger
+from zoo.tensorboard.translation_samples import TranslationSampleLogger
+from zoo.training import checkpointing, curriculum, run_files
 
 # Text samples and attention maps go to `logs/inspection`.
 INSPECTION_DIR = "inspection"

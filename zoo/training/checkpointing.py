@@ -16,7 +16,7 @@ import pathlib
 
 import keras
 
-from zoo import run_files
+from zoo.training import run_files
 
 LAST_FILE = "last.json"
 BEST_FILE = "best.keras"

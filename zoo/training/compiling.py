@@ -1,11 +1,17 @@
-"""Compiling a model for a task: loss, metrics and the default optimizer."""
+"""Compiling a model for a task: loss, metrics and the optimizer settings.
+
+Every optimizer default is written once, as a keyword default of
+`compile_for_task` (`COMPILE_DEFAULTS`); a model family's compile defaults
+(`zoo.describe(name).compile_options`) replace some of them, and the user's
+settings win over both (`resolve_compile_options`).
+"""
 
 import math
 
 from ntm_keras import optimizers, schedules, validation
 
+# The constant rate of Adam without warm-up (Collier & Beel 2018).
 DEFAULT_LEARNING_RATE = 1e-3
-DEFAULT_GLOBAL_CLIPNORM = 50.0
 
 
 def check_model_fits_task(model, task):
@@ -43,7 +49,7 @@ def compile_for_task(
     task,
     *,
     learning_rate=None,
-    global_clipnorm=DEFAULT_GLOBAL_CLIPNORM,
+    global_clipnorm=50.0,
     jit_compile=False,
     steps_per_execution=1,
     amsgrad=False,
@@ -64,23 +70,24 @@ def compile_for_task(
         model: a `keras.Model` sized for `task`.
         task: a `tasks.Task`.
         learning_rate: float, a `LearningRateSchedule` or None. Without
-            warm-up, the constant rate (None: `1e-3`). With warm-up, the
+            warm-up, the constant rate (None: `DEFAULT_LEARNING_RATE`).
+            With warm-up, the
             peak rate, reached after `warmup_steps` steps (None: the
             paper's `(model_dim * warmup_steps)^-0.5`).
-        global_clipnorm: float. Defaults to `50.0`.
-        jit_compile: bool. Compile the train step with XLA. Defaults to
-            `False`; variable sequence lengths make XLA recompile often
+        global_clipnorm: float. The bound on the global gradient norm.
+        jit_compile: bool. Compile the train step with XLA. Off by
+            default: variable sequence lengths make XLA recompile often
             (pad them with `tasks.padding.bucket_by_time`).
         steps_per_execution: int. Train steps per call into the compiled
             function; more than 1 saves the Python overhead of small steps.
         amsgrad: bool. Use the AMSGrad variant of Adam, whose step size
             cannot grow when gradients shrink after convergence.
         warmup_steps: int. Steps of linear warm-up before the inverse
-            square-root decay; 0 for a constant rate. Defaults to `0`.
+            square-root decay; 0 for a constant rate.
         model_dim: int. The model width d_model of the schedule; needed
             with `warmup_steps`.
         label_smoothing: float. Label smoothing of token tasks' loss (bit
-            tasks have none). Defaults to `0.0`.
+            tasks have none).
 
     Returns:
         The compiled model.
@@ -136,3 +143,40 @@ def _warmup_schedule(peak, warmup_steps, model_dim):
     return schedules.InverseSquareRootSchedule(
         model_dim, warmup_steps=warmup_steps, scale=scale
     )
+
+
+# The settings `compile_for_task` takes besides the model and the task, with
+# their defaults: what a model family's compile defaults and the user set.
+COMPILE_DEFAULTS = validation.keyword_defaults(compile_for_task)
+
+
+def resolve_compile_options(spec, model_config, **overrides):
+    """The `compile_for_task` options of a model: defaults, family, user.
+
+    Args:
+        spec: the model's `zoo.ModelSpec`.
+        model_config: dict. The model's resolved arguments (some families'
+            defaults depend on them, e.g. the Transformer's `model_dim`).
+        **overrides: the user's settings; None keeps the family's.
+
+    Returns:
+        dict with every key of `COMPILE_DEFAULTS`.
+
+    Raises:
+        ValueError: for an option `compile_for_task` does not take.
+    """
+    family = spec.compile_options(model_config)
+    chosen = {
+        key: value for key, value in overrides.items() if value is not None
+    }
+    for owner, options in (
+        (f"the compile defaults of model {spec.name!r}", family),
+        ("compile_overrides", chosen),
+    ):
+        unknown = sorted(set(options) - set(COMPILE_DEFAULTS))
+        if unknown:
+            raise ValueError(
+                f"Unknown compile option(s) {unknown} in {owner}; valid "
+                f"options are {sorted(COMPILE_DEFAULTS)}."
+            )
+    return {**COMPILE_DEFAULTS, **family, **chosen}

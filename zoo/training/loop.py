@@ -7,29 +7,56 @@ import keras
 import tasks
 from ntm_keras import validation
 from tasks import padding
-from zoo import checkpointing, compiling, registry, run_files
-from zoo.callbacks import callbacks as standard_callbacks
-from zoo.curriculum import CURRICULA
+from zoo import registry
+from zoo.training import checkpointing, compiling, run_files
+from zoo.training.callbacks import callbacks as standard_callbacks
+from zoo.training.curriculum import CURRICULA
 
 TRAINING_DEFAULTS = {
     "epochs": 10,
     "steps_per_epoch": 100,
     "batch_size": 32,
     "seed": 0,
-    # None: the model family's default (`zoo.describe(name)`), else 1e-3.
-    "learning_rate": None,
-    "warmup_steps": None,
-    "label_smoothing": None,
-    "global_clipnorm": compiling.DEFAULT_GLOBAL_CLIPNORM,
     "curriculum": "none",
-    "jit_compile": None,
+    # None: the time bucket that suits `jit_compile` (`resolve_time_bucket`).
     "time_bucket": None,
-    "steps_per_execution": 1,
+    # Compile options. None: the model family's default
+    # (`zoo.describe(name).compile_options`), else `compile_for_task`'s.
+    **dict.fromkeys(
+        (
+            "learning_rate",
+            "warmup_steps",
+            "label_smoothing",
+            "global_clipnorm",
+            "jit_compile",
+            "amsgrad",
+            "steps_per_execution",
+        )
+    ),
 }
+# The training options that are compile options.
+COMPILE_KEYS = tuple(
+    key for key in TRAINING_DEFAULTS if key in compiling.COMPILE_DEFAULTS
+)
 
 # Batches are padded in time to a multiple of this when the train step is
 # compiled with XLA, so that it compiles for a few shapes only.
 DEFAULT_TIME_BUCKET = 8
+
+
+def dataset(task, split, batch_size, time_bucket=0, **kwargs):
+    """A task's split in batches, padded in time to `time_bucket` if set."""
+    batches = task.dataset(split, batch_size, **kwargs)
+    if time_bucket:
+        batches = padding.bucket_by_time(batches, time_bucket)
+    return batches
+
+
+def resolve_time_bucket(time_bucket, jit_compile):
+    """The time bucket of a run: `time_bucket`, or 8 with XLA, else 0."""
+    if time_bucket is not None:
+        return time_bucket
+    return DEFAULT_TIME_BUCKET if jit_compile else 0
 
 
 def split_overrides(model_name, task_name, overrides):
@@ -70,18 +97,16 @@ def split_overrides(model_name, task_name, overrides):
 
 
 def _check_training_options(options):
-    for key in (
-        "epochs",
-        "steps_per_epoch",
-        "batch_size",
-        "steps_per_execution",
-    ):
+    for key in ("epochs", "steps_per_epoch", "batch_size"):
         validation.check_positive_int(key, options[key])
-    validation.check_int("seed", options["seed"], minimum=0)
-    if options["learning_rate"] is not None:
-        validation.check_float(
-            "learning_rate", options["learning_rate"], minimum=0.0
+    if options["steps_per_execution"] is not None:
+        validation.check_positive_int(
+            "steps_per_execution", options["steps_per_execution"]
         )
+    validation.check_int("seed", options["seed"], minimum=0)
+    for key in ("learning_rate", "global_clipnorm"):
+        if options[key] is not None:
+            validation.check_float(key, options[key], minimum=0.0)
     if options["warmup_steps"] is not None:
         validation.check_int("warmup_steps", options["warmup_steps"], minimum=0)
     if options["label_smoothing"] is not None:
@@ -93,50 +118,66 @@ def _check_training_options(options):
         validation.check_int("time_bucket", options["time_bucket"], minimum=0)
 
 
-def _resolve_compilation(model_name, options):
-    """Fills in `jit_compile` from the family and `time_bucket` from it."""
-    spec = registry.describe(model_name)
-    family = spec.compile_options(spec.defaults)
-    if options["jit_compile"] is None:
-        options["jit_compile"] = bool(family.get("jit_compile", False))
-    if options["time_bucket"] is None:
-        options["time_bucket"] = (
-            DEFAULT_TIME_BUCKET if options["jit_compile"] else 0
-        )
+def build_run(config):
+    """Builds the task and the compiled model that a run's `config` describes.
 
-
-def _build(config):
-    """Builds the task and the compiled model that `config` describes."""
+    Returns:
+        `(task, model)`.
+    """
     keras.utils.set_random_seed(config["training"]["seed"])
     task = tasks.get(config["task"]["name"], **config["task"]["options"])
-    model_options = registry.resolve_config(
-        config["model"]["name"], task, **config["model"]["overrides"]
+    model = registry.build(
+        config["model"]["name"],
+        task,
+        model_overrides=config["model"]["overrides"],
+        compile_overrides=compile_overrides(config["training"]),
     )
-    spec = registry.describe(config["model"]["name"])
-    model = spec.factory(name=spec.name, **model_options)
-    compiling.compile_for_task(
-        model, task, **compile_options(config, model_options)
-    )
-    return task, model, model_options
+    return task, model
 
 
-def compile_options(config, model_options):
-    """The `compile_for_task` arguments of a run.
+def compile_overrides(training_options):
+    """The compile options among a run's training options."""
+    return {key: training_options.get(key) for key in COMPILE_KEYS}
 
-    The model family's defaults for these model options (e.g. the
-    Transformer's warm-up schedule), then every training option the user
-    set.
+
+def make_config(model_name, task_name, *, overrides=None, **training_options):
+    """Checks a run's options and returns its `config.json` contents.
+
+    Args:
+        model_name: str. A name from `zoo.list()`.
+        task_name: str. A name from `tasks.list()`.
+        overrides: dict. `{key: value}` for model or task options, values as
+            Python values or command-line strings.
+        **training_options: any of `TRAINING_DEFAULTS`.
+
+    Returns:
+        dict with the `model` (name, overrides), `task` (name, options) and
+        `training` options; `train` adds the resolved model and compile
+        options.
     """
-    training = config["training"]
-    spec = registry.describe(config["model"]["name"])
-    options = spec.compile_options(model_options)
-    for key in ("learning_rate", "warmup_steps", "label_smoothing"):
-        if training.get(key) is not None:
-            options[key] = training[key]
-    options["global_clipnorm"] = training["global_clipnorm"]
-    options["jit_compile"] = training["jit_compile"]
-    options["steps_per_execution"] = training.get("steps_per_execution", 1)
-    return options
+    unknown = set(training_options) - set(TRAINING_DEFAULTS)
+    if unknown:
+        raise ValueError(
+            f"Unknown training option(s) {sorted(unknown)}; valid options are "
+            f"{sorted(TRAINING_DEFAULTS)}."
+        )
+    options = {**TRAINING_DEFAULTS, **training_options}
+    _check_training_options(options)
+    model_overrides, task_overrides = split_overrides(
+        model_name, task_name, dict(overrides or {})
+    )
+    task_overrides.setdefault("seed", options["seed"])
+    task_options = tasks.get(task_name, **task_overrides).config()
+    model_overrides = validation.check_overrides(
+        f"model {model_name!r}",
+        model_overrides,
+        registry.describe(model_name).defaults,
+    )
+    return {
+        "model": {"name": model_name, "overrides": model_overrides},
+        "task": {"name": task_name, "options": task_options},
+        "training": options,
+    }
 
 
 def train(
@@ -165,33 +206,24 @@ def train(
     Returns:
         pathlib.Path. The run directory.
     """
-    unknown = set(training_options) - set(TRAINING_DEFAULTS)
-    if unknown:
-        raise ValueError(
-            f"Unknown training option(s) {sorted(unknown)}; valid options are "
-            f"{sorted(TRAINING_DEFAULTS)}."
-        )
-    options = {**TRAINING_DEFAULTS, **training_options}
-    _check_training_options(options)
-    _resolve_compilation(model_name, options)
-    model_overrides, task_overrides = split_overrides(
-        model_name, task_name, dict(overrides or {})
+    config = make_config(
+        model_name, task_name, overrides=overrides, **training_options
     )
-    task_overrides.setdefault("seed", options["seed"])
-    task_options = tasks.get(task_name, **task_overrides).config()
-    config = {
-        "model": {"name": model_name, "overrides": {}},
-        "task": {"name": task_name, "options": task_options},
-        "training": options,
-    }
-    config["model"]["overrides"] = validation.check_overrides(
-        f"model {model_name!r}",
-        model_overrides,
-        registry.describe(model_name).defaults,
+    task, model = build_run(config)
+    config["model"]["options"] = registry.resolve_config(
+        model_name, task, **config["model"]["overrides"]
     )
-    task, model, model_options = _build(config)
-    config["model"]["options"] = model_options
-    config["compile"] = compile_options(config, model_options)
+    config["compile"] = compiling.resolve_compile_options(
+        registry.describe(model_name),
+        config["model"]["options"],
+        **compile_overrides(config["training"]),
+    )
+    # Recorded as resolved, so that the run reads the same on resume.
+    options = config["training"]
+    options["jit_compile"] = config["compile"]["jit_compile"]
+    options["time_bucket"] = resolve_time_bucket(
+        options["time_bucket"], options["jit_compile"]
+    )
     _check_one_batch(model, task, options["batch_size"])
     run_dir = run_files.new_run_directory(log_dir, model_name, task_name)
     config["invocation"] = run_files.describe_invocation()
@@ -222,7 +254,7 @@ def resume(run_dir, *, epochs=None, verbose="auto"):
             "epochs", epochs
         )
         run_files.write_json(config_path, config)
-    task, model, _ = _build(config)
+    task, model = build_run(config)
     state = checkpointing.last_state(run_dir)
     if state is not None:
         model = checkpointing.load_checkpoint(run_dir, "last")
@@ -257,10 +289,9 @@ def _fit(run_dir, config, task, model, *, state, verbose):
     steps = training["steps_per_epoch"]
 
     def data(split, **kwargs):
-        dataset = task.dataset(split, batch_size, **kwargs)
-        if training.get("time_bucket"):
-            dataset = padding.bucket_by_time(dataset, training["time_bucket"])
-        return dataset
+        return dataset(
+            task, split, batch_size, training.get("time_bucket"), **kwargs
+        )
 
     history = model.fit(
         data("train", start=initial_epoch * steps),

@@ -6,7 +6,7 @@ import pytest
 import tasks
 import zoo
 from tasks.language import tiny_shakespeare
-from zoo import generation
+from zoo.inference import generation
 
 TEXT = "abcab cabca bcabc abcab cabca bcabc " * 4
 

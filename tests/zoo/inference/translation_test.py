@@ -3,7 +3,7 @@
 import pytest
 
 import zoo
-from zoo import translation
+from zoo.inference import translation
 
 
 @pytest.fixture

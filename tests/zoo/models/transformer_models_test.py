@@ -8,7 +8,7 @@ import pytest
 import tasks
 import zoo
 from ntm_keras import losses, schedules
-from zoo import transformer, transformer_lm
+from zoo.models import transformer, transformer_lm
 
 
 @pytest.fixture
@@ -194,7 +194,7 @@ def test_models_without_structure_refuse_translation(spa_eng):
 
 def test_transformer_lm_tiny_learns_a_periodic_text(monkeypatch):
     from tasks.language import tiny_shakespeare
-    from zoo import generation
+    from zoo.inference import generation
 
     text = "the cat sat. " * 40
     monkeypatch.setattr(

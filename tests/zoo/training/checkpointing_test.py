@@ -2,7 +2,7 @@
 
 import tasks
 import zoo
-from zoo import checkpointing, run_files
+from zoo.training import checkpointing, run_files
 
 
 def _epoch(callback, task, epoch, val_loss, *, raise_to=None):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import tasks
-from zoo import curriculum
+from zoo.training import curriculum
 
 
 def test_doubling_starts_short_and_doubles_below_threshold():
