@@ -29,9 +29,8 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import tasks  # noqa: E402
-import zoo  # noqa: E402
-from tasks import padding  # noqa: E402
-from zoo import curriculum, training  # noqa: E402
+from zoo import cli, training  # noqa: E402
+from zoo.training import curriculum  # noqa: E402
 
 RELAPSE_BITS = 1.0
 
@@ -102,28 +101,10 @@ def run_seed(name, task_name, seed, args, model_overrides, task_overrides):
     task = tasks.get(
         task_name, **dict(task_overrides, seed=seed, eval_size=1024)
     )
-    model = zoo.get(name, task=task, **model_overrides)
-    # The family's compile options for this model (a dict, or computed from
-    # the model's arguments, as for the Transformers' warm-up schedule).
-    family = zoo.describe(name).compile_options(
-        zoo.resolve_config(name, task, **model_overrides)
-    )
-    jit = family.get("jit_compile", False)
-    if args.jit_compile != "auto":
-        jit = args.jit_compile == "on"
-    compile_options = dict(family, jit_compile=jit)
-    if args.learning_rate is not None:
-        compile_options["learning_rate"] = args.learning_rate
-    if args.amsgrad != "auto":
-        compile_options["amsgrad"] = args.amsgrad == "on"
-    if args.global_clipnorm is not None:
-        compile_options["global_clipnorm"] = args.global_clipnorm
-    zoo.compile_for_task(model, task, **compile_options)
-    bucket = training.DEFAULT_TIME_BUCKET if jit else 0
+    model, bucket = cli.build_model(name, task, model_overrides, args)
 
     def data(split):
-        dataset = task.dataset(split, args.batch_size)
-        return padding.bucket_by_time(dataset, bucket) if bucket else dataset
+        return training.dataset(task, split, args.batch_size, bucket)
 
     steps = max(1, args.eval_every // args.batch_size)
     # A curriculum judges the training batches (at the current level), since
@@ -194,10 +175,7 @@ def summarise(results, budget):
 
 
 def plot(results, path, title):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot
+    from matplotlib.figure import Figure
 
     length = max(len(r["curve"]) for r in results)
     sequences = next(r for r in results if len(r["curve"]) == length)
@@ -206,7 +184,8 @@ def plot(results, path, title):
     for row, result in enumerate(results):
         curve = [p["bit_errors_per_sequence"] for p in result["curve"]]
         values[row, : len(curve)] = curve
-    figure, axis = pyplot.subplots(figsize=(8, 4.5))
+    figure = Figure(figsize=(8, 4.5))
+    axis = figure.subplots()
     for row, result in enumerate(results):
         axis.plot(x, values[row], color="gray", alpha=0.35, linewidth=1)
     # A seed stops once it has been watched after converging; the median and
@@ -243,7 +222,6 @@ def plot(results, path, title):
     axis.legend()
     figure.tight_layout()
     figure.savefig(path, dpi=100)
-    pyplot.close(figure)
 
 
 def main(argv=None):
@@ -251,25 +229,22 @@ def main(argv=None):
     parser.add_argument("model")
     parser.add_argument("--task", default="copy")
     parser.add_argument("--seeds", default="0,1,2,3,4")
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--learning-rate", type=float, default=None)
-    parser.add_argument(
-        "--jit-compile", choices=("auto", "on", "off"), default="auto"
+    cli.add_training_options(
+        parser,
+        (
+            "batch_size",
+            "learning_rate",
+            "jit_compile",
+            "amsgrad",
+            "global_clipnorm",
+            "curriculum",
+        ),
     )
-    parser.add_argument(
-        "--amsgrad", choices=("auto", "on", "off"), default="auto"
-    )
-    parser.add_argument("--global-clipnorm", type=float, default=None)
     parser.add_argument("--budget", type=int, default=200_000)
     parser.add_argument("--eval-every", type=int, default=3_200)
     parser.add_argument("--threshold", type=float, default=0.1)
-    parser.add_argument(
-        "--curriculum", default="none", choices=sorted(curriculum.CURRICULA)
-    )
     parser.add_argument("--watch", type=int, default=50_000)
-    parser.add_argument(
-        "--set", action="append", default=[], metavar="KEY=VALUE"
-    )
+    cli.add_set_option(parser)
     parser.add_argument(
         "--out",
         default=None,
@@ -292,7 +267,7 @@ def main(argv=None):
             f"{len(report['results'])} seeds",
         )
         return
-    overrides = dict(pair.split("=", 1) for pair in args.set)
+    overrides = cli.parse_sets(args.set)
     model_overrides, task_overrides = training.split_overrides(
         args.model, args.task, overrides
     )

@@ -27,7 +27,8 @@ import numpy as np  # noqa: E402
 import tasks  # noqa: E402
 import zoo  # noqa: E402
 from ntm_keras import inspect  # noqa: E402
-from zoo import cli, memory_images, preset_store  # noqa: E402
+from zoo import cli, preset_store  # noqa: E402
+from zoo.tensorboard import memory_images  # noqa: E402
 
 
 def main(argv=None):
@@ -41,7 +42,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     info = preset_store.preset_info(args.model, args.preset)
     task_options = dict(info["task"]["options"])
-    task_options.update(cli._parse_sets(args.set))
+    task_options.update(cli.parse_sets(args.set))
     task = tasks.get(info["task"]["name"], **task_options)
     overrides = {}
     if args.memory_size:

@@ -34,9 +34,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 
 import tasks  # noqa: E402
-import zoo  # noqa: E402
-from tasks import padding  # noqa: E402
-from zoo import training  # noqa: E402
+from zoo import cli, training  # noqa: E402
 
 
 class WindowTimer(keras.callbacks.Callback):
@@ -52,13 +50,6 @@ class WindowTimer(keras.callbacks.Callback):
         done = batch + 1
         if done >= self.warmup and (done - self.warmup) % self.window == 0:
             self.marks.append(time.perf_counter())
-
-
-def training_data(task, batch_size, time_bucket):
-    dataset = task.dataset("train", batch_size)
-    if time_bucket:
-        dataset = padding.bucket_by_time(dataset, time_bucket)
-    return dataset
 
 
 def training_rate(model, data, batch_size, warmup, window, windows):
@@ -100,21 +91,9 @@ def peak_memory_mb():
 def measure(name, args, model_overrides, task_overrides):
     keras.utils.set_random_seed(0)
     task = tasks.get(args.task, **task_overrides)
-    model = zoo.get(name, task=task, **model_overrides)
-    family = zoo.describe(name).compile_defaults
-    jit = {"auto": family.get("jit_compile", False), "on": True, "off": False}[
-        args.jit_compile
-    ]
-    bucket = args.time_bucket
-    if bucket is None:
-        bucket = training.DEFAULT_TIME_BUCKET if jit else 0
-    zoo.compile_for_task(
-        model,
-        task,
-        jit_compile=jit,
-        steps_per_execution=args.steps_per_execution,
-    )
-    data = training_data(task, args.batch_size, bucket)
+    model, bucket = cli.build_model(name, task, model_overrides, args)
+    jit = bool(model.jit_compile)
+    data = training.dataset(task, "train", args.batch_size, bucket)
     rates = training_rate(
         model,
         data,
@@ -138,7 +117,7 @@ def measure(name, args, model_overrides, task_overrides):
         "batch_size": args.batch_size,
         "jit_compile": jit,
         "time_bucket": bucket,
-        "steps_per_execution": args.steps_per_execution,
+        "steps_per_execution": model.steps_per_execution,
         "backend": keras.backend.backend(),
         "parameters": model.count_params(),
         "train_sequences_per_second": round(train_median, 2),
@@ -153,24 +132,28 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("models", nargs="+")
     parser.add_argument("--task", default="copy")
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument(
-        "--jit-compile", choices=("auto", "on", "off"), default="auto"
+    cli.add_training_options(
+        parser,
+        (
+            "batch_size",
+            "jit_compile",
+            "time_bucket",
+            "steps_per_execution",
+            "learning_rate",
+            "global_clipnorm",
+            "amsgrad",
+        ),
     )
-    parser.add_argument("--time-bucket", type=int, default=None)
-    parser.add_argument("--steps-per-execution", type=int, default=1)
     parser.add_argument("--warmup-steps", type=int, default=20)
     parser.add_argument("--window-steps", type=int, default=20)
     parser.add_argument("--windows", type=int, default=5)
-    parser.add_argument(
-        "--set", action="append", default=[], metavar="KEY=VALUE"
-    )
+    cli.add_set_option(parser)
     args = parser.parse_args(argv)
-    overrides = dict(pair.split("=", 1) for pair in args.set)
+    overrides = cli.parse_sets(args.set)
     results = []
     for entry in args.models:
         name, _, own = entry.partition(":")
-        own = dict(pair.split("=", 1) for pair in own.split(",") if pair)
+        own = cli.parse_sets(pair for pair in own.split(",") if pair)
         model_overrides, task_overrides = training.split_overrides(
             name, args.task, overrides
         )

@@ -28,9 +28,11 @@ import numpy as np  # noqa: E402
 from keras import ops  # noqa: E402
 
 from ntm_keras.layers import sinusoidal_position_encoding  # noqa: E402
-from zoo import checkpointing, registry, translation  # noqa: E402
-from zoo.attention_map_logger import axis_labels  # noqa: E402
-from zoo.attention_plots import _visible  # noqa: E402
+from zoo import registry  # noqa: E402
+from zoo.inference import translation  # noqa: E402
+from zoo.tensorboard.attention_maps import axis_labels  # noqa: E402
+from zoo.tensorboard.attention_plots import visible_label  # noqa: E402
+from zoo.training import checkpointing  # noqa: E402
 
 
 def encoding_figure(out, length=100, width=128):
@@ -71,11 +73,11 @@ def grid_figure(scores, labels, out, title):
             axis.set_title(f"{name}\nhead {head}", fontsize=8)
             axis.set_xticks(range(len(key_labels)))
             axis.set_xticklabels(
-                [_visible(k) for k in key_labels], fontsize=6, rotation=90
+                [visible_label(k) for k in key_labels], fontsize=6, rotation=90
             )
             axis.set_yticks(range(len(query_labels)))
             axis.set_yticklabels(
-                [_visible(q) for q in query_labels], fontsize=6
+                [visible_label(q) for q in query_labels], fontsize=6
             )
     figure.suptitle(title)
     figure.savefig(out, dpi=100)

@@ -175,3 +175,15 @@ def _same_kind(value, like):
     if isinstance(like, (tuple, list)):
         return isinstance(value, (tuple, list))
     return isinstance(value, type(like))
+
+
+def rename_config_key(config, old, new):
+    """Returns a copy of a layer config with the key `old` renamed to `new`.
+
+    For `from_config` of layers whose argument was renamed, so that `.keras`
+    files saved before the rename still load.
+    """
+    config = dict(config)
+    if old in config:
+        config[new] = config.pop(old)
+    return config

@@ -10,9 +10,7 @@ from collections.abc import Callable
 import tensorflow as tf
 
 from ntm_keras import validation
-
-MODALITIES = ("bits", "tokens")
-STRUCTURES = ("sequence", "sequence_to_sequence")
+from ntm_keras.modalities import MODALITIES, STRUCTURES  # noqa: F401
 
 # Held-out splits are generated in chunks of this many sequences, keyed by the
 # chunk's index, so the same sequences come out whatever the batch size.

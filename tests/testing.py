@@ -189,3 +189,25 @@ def spa_eng_data_dir(directory):
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(SPA_ENG_PAIRS, folder / "spa.txt")
     return pathlib.Path(directory)
+
+
+def save_with_old_config_key(model, path, new_key, old_key):
+    """Saves `model` to `path` as a `.keras` file whose config says `old_key`.
+
+    Rewrites `config.json` inside the archive, as a file saved before the
+    argument `old_key` was renamed to `new_key` would have it.
+    """
+    import zipfile
+
+    model.save(path)
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    config = members["config.json"].decode()
+    assert f'"{new_key}"' in config
+    members["config.json"] = config.replace(
+        f'"{new_key}"', f'"{old_key}"'
+    ).encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path

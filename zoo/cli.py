@@ -5,7 +5,8 @@ import os
 import sys
 
 
-def _parse_sets(pairs):
+def parse_sets(pairs):
+    """Returns `{key: value}` of `--set key=value` strings (values unparsed)."""
     overrides = {}
     for pair in pairs or ():
         key, separator, value = pair.partition("=")
@@ -16,6 +17,126 @@ def _parse_sets(pairs):
             )
         overrides[key.strip()] = value.strip()
     return overrides
+
+
+def add_set_option(parser):
+    """Adds the repeatable `--set KEY=VALUE` of model and task options."""
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="model or task option (model.KEY / task.KEY "
+        "where both take it); repeatable",
+    )
+
+
+# Switches whose "auto" leaves the choice to the model family.
+_SWITCHES = {"auto": None, "on": True, "off": False}
+
+# `ntm-keras train` options: (type or "switch", help). The defaults come from
+# `zoo.training.TRAINING_DEFAULTS`; None means the model family's choice.
+_TRAINING_HELP = {
+    "epochs": (int, "epochs to train"),
+    "steps_per_epoch": (int, "train steps per epoch"),
+    "batch_size": (int, "sequences per batch"),
+    "seed": (int, "seed of the weights and the task's data"),
+    "learning_rate": (
+        float,
+        "constant rate, or the peak with --warmup-steps",
+    ),
+    "warmup_steps": (
+        int,
+        "steps of the Transformer's warm-up schedule; 0 for none",
+    ),
+    "label_smoothing": (float, "label smoothing of token tasks"),
+    "global_clipnorm": (float, "bound on the global gradient norm"),
+    "amsgrad": ("switch", "use the AMSGrad variant of Adam"),
+    "jit_compile": ("switch", "compile the train step with XLA"),
+    "curriculum": (str, "none, doubling or combined"),
+    "time_bucket": (
+        int,
+        "pad batches in time to a multiple of this (8 with XLA, else 0: "
+        "no padding)",
+    ),
+    "steps_per_execution": (
+        int,
+        "train steps per call into the compiled step; raise it (e.g. 20) "
+        "for small batches, where Python overhead dominates",
+    ),
+}
+
+
+def add_training_options(parser, names=None):
+    """Adds `--<option>` for training options, with their defaults.
+
+    The benchmarks call this too, so that an option reads and defaults the
+    same everywhere.
+
+    Args:
+        parser: an `argparse.ArgumentParser`.
+        names: optional iterable of keys of `TRAINING_DEFAULTS` (all if
+            None).
+    """
+    from zoo.training import TRAINING_DEFAULTS
+
+    names = tuple(names or TRAINING_DEFAULTS)
+    # `training_options` reads these only: a script may use other names
+    # (the throughput benchmark's --warmup-steps counts untimed steps).
+    parser.set_defaults(training_option_names=names)
+    for name in names:
+        kind, text = _TRAINING_HELP[name]
+        default = TRAINING_DEFAULTS[name]
+        shown = "the model family's" if default is None else default
+        flag = "--" + name.replace("_", "-")
+        if kind == "switch":
+            parser.add_argument(
+                flag,
+                choices=tuple(_SWITCHES),
+                default="auto",
+                help=f"{text} (default: auto, the model family's choice)",
+            )
+        else:
+            parser.add_argument(
+                flag,
+                type=kind,
+                default=default,
+                help=f"{text} (default: {shown})",
+            )
+
+
+def training_options(args):
+    """The training options of parsed arguments, as `train` takes them."""
+    options = {}
+    for name in args.training_option_names:
+        value = _SWITCHES.get(getattr(args, name), getattr(args, name))
+        if value is not None:  # None: the default
+            options[name] = value
+    return options
+
+
+def build_model(name, task, model_overrides, args):
+    """Builds and compiles a zoo model with the options of parsed arguments.
+
+    For the benchmarks, whose options `add_training_options` declares.
+
+    Returns:
+        `(model, time_bucket)`: the compiled model and the time bucket its
+        batches should be padded to.
+    """
+    from zoo import registry, training
+
+    options = training_options(args)
+    model = registry.build(
+        name,
+        task,
+        model_overrides=model_overrides,
+        compile_overrides=training.compile_overrides(options),
+    )
+    bucket = training.resolve_time_bucket(
+        options.get("time_bucket"), bool(model.jit_compile)
+    )
+    return model, bucket
 
 
 def _parse_lengths(text):
@@ -44,67 +165,17 @@ def build_parser():
     train = commands.add_parser("train", help="train a zoo model on a task")
     train.add_argument("model", nargs="?", help="a name from `ntm-keras list`")
     train.add_argument("--task", help="a task name from `ntm-keras list`")
-    train.add_argument("--steps-per-epoch", type=int, default=100)
-    train.add_argument("--epochs", type=int, default=None)
-    train.add_argument("--batch-size", type=int, default=32)
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument(
-        "--learning-rate",
-        type=float,
-        default=None,
-        help="constant rate, or the peak with --warmup-steps "
-        "(default: the model's, else 1e-3)",
-    )
-    train.add_argument(
-        "--warmup-steps",
-        type=int,
-        default=None,
-        help="steps of the Transformer's warm-up schedule; 0 for none "
-        "(default: the model's)",
-    )
-    train.add_argument(
-        "--label-smoothing",
-        type=float,
-        default=None,
-        help="label smoothing of token tasks (default: the model's)",
-    )
+    add_training_options(train)
+    # Without --epochs a resumed run keeps its total; a new one takes the
+    # default shown in --help.
+    train.set_defaults(epochs=None)
     train.add_argument(
         "--data-dir",
         default=None,
         help="directory of the language data sets (default: $NTM_KERAS_DATA)",
     )
-    train.add_argument(
-        "--curriculum", default="none", help="none, doubling or combined"
-    )
-    train.add_argument(
-        "--jit-compile",
-        choices=("auto", "on", "off"),
-        default="auto",
-        help="compile the train step with XLA; auto takes "
-        "the model family's choice",
-    )
-    train.add_argument(
-        "--time-bucket",
-        type=int,
-        default=None,
-        help="pad batches in time to a multiple of this "
-        "(default 8 with XLA, else 0: no padding)",
-    )
-    train.add_argument(
-        "--steps-per-execution",
-        type=int,
-        default=1,
-        help="train steps per call into the compiled step; raise it (e.g. "
-        "20) for small batches, where Python overhead dominates",
-    )
     train.add_argument("--log-dir", default="runs")
-    train.add_argument(
-        "--set",
-        action="append",
-        metavar="KEY=VALUE",
-        help="model or task option (model.KEY / task.KEY "
-        "where both take it); repeatable",
-    )
+    add_set_option(train)
     train.add_argument(
         "--resume",
         metavar="RUN_DIR",
@@ -185,14 +256,15 @@ def build_parser():
 def run_train(args):
     from zoo import training
 
+    options = training_options(args)
     if args.resume:
-        return training.resume(args.resume, epochs=args.epochs)
+        return training.resume(args.resume, epochs=options.get("epochs"))
     if not args.model or not args.task:
         raise ValueError(
             "`ntm-keras train` needs a MODEL and --task TASK, e.g. "
             "`ntm-keras train lstm_tiny --task copy`, or --resume RUN_DIR."
         )
-    overrides = _parse_sets(args.set)
+    overrides = parse_sets(args.set)
     if args.data_dir is not None:
         overrides["task.data_dir"] = args.data_dir
     return training.train(
@@ -200,22 +272,13 @@ def run_train(args):
         args.task,
         overrides=overrides,
         log_dir=args.log_dir,
-        epochs=args.epochs if args.epochs is not None else 10,
-        steps_per_epoch=args.steps_per_epoch,
-        batch_size=args.batch_size,
-        seed=args.seed,
-        learning_rate=args.learning_rate,
-        warmup_steps=args.warmup_steps,
-        label_smoothing=args.label_smoothing,
-        curriculum=args.curriculum,
-        jit_compile={"auto": None, "on": True, "off": False}[args.jit_compile],
-        time_bucket=args.time_bucket,
-        steps_per_execution=args.steps_per_execution,
+        **options,
     )
 
 
 def run_eval(args):
-    from zoo import evaluation, run_files
+    from zoo.inference import evaluation
+    from zoo.training import run_files
 
     rows = evaluation.evaluate_lengths(
         args.run_dir,
@@ -238,7 +301,7 @@ def run_eval(args):
 
 
 def run_preset(args):
-    from zoo import export_preset
+    from zoo.inference import export_preset
 
     path = export_preset.export_preset(
         args.run_dir, args.name, which=args.checkpoint
@@ -247,7 +310,7 @@ def run_preset(args):
 
 
 def run_sample(args):
-    from zoo import generation
+    from zoo.inference import generation
 
     print(
         generation.sample_run(
@@ -263,7 +326,7 @@ def run_sample(args):
 
 
 def run_translate(args):
-    from zoo import translation
+    from zoo.inference import translation
 
     if args.bleu:
         beam_width = args.beam_width if args.beam_width > 1 else 1

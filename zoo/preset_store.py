@@ -10,7 +10,7 @@ options and loads the weights.
 import pathlib
 
 from ntm_keras import validation
-from zoo import run_files
+from zoo.training import run_files
 
 PRESET_DIR = pathlib.Path(__file__).parent / "presets"
 

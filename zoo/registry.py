@@ -4,7 +4,9 @@
     def lstm(*, input_dim=9, output_dim=8, units=256, name="lstm"): ...
 
 `get(name, task=None, **overrides)` calls the factory with its keyword
-defaults, the task's sizes and the overrides, in that order.
+defaults, the task's sizes and the overrides, in that order. `build` is the
+one function that builds and compiles a model: `get`, training, evaluation
+and the benchmarks all call it.
 """
 
 import dataclasses
@@ -12,7 +14,7 @@ import fnmatch
 import re
 
 from ntm_keras import validation
-from zoo import compiling, preset_store
+from zoo import preset_store
 
 _MODELS = {}
 
@@ -153,7 +155,7 @@ def get(name, task=None, *, preset=None, **overrides):
     Args:
         name: str. A name from `zoo.list()`.
         task: optional `tasks.Task`. If given, the model is sized to the task
-            and compiled with its loss, metrics and the default optimizer.
+            and compiled with its loss, metrics and the family's optimizer.
         preset: optional str. Trained weights to load, from
             `zoo.presets(name)`; the model takes the options they were
             trained with.
@@ -172,16 +174,56 @@ def get(name, task=None, *, preset=None, **overrides):
     >>> model.name
     'lstm_tiny'
     """
+    return build(name, task, preset=preset, model_overrides=overrides)
+
+
+def build(
+    name,
+    task=None,
+    *,
+    model_overrides=None,
+    compile_overrides=None,
+    preset=None,
+):
+    """Builds a zoo model and, for a task, compiles it: the one way to do it.
+
+    Args:
+        name: str. A name from `zoo.list()`.
+        task: optional `tasks.Task`. Sizes the model and, if given, compiles
+            it for the task.
+        model_overrides: optional dict of hyperparameters.
+        compile_overrides: optional dict of `compile_for_task` options (e.g.
+            `learning_rate`, `global_clipnorm`, `jit_compile`, `amsgrad`);
+            None values keep the family's default. Needs `task`.
+        preset: optional str. Trained weights to load (see `get`).
+
+    Returns:
+        The `keras.Model`; compiled with the family's compile defaults
+        updated by `compile_overrides` when `task` is set.
+    """
     spec = describe(name)
+    overrides = dict(model_overrides or {})
     if preset is not None:
         info = preset_store.preset_info(name, preset)
         overrides = {**info["overrides"], **overrides}
     config = resolve_config(name, task, **overrides)
+    if task is None and compile_overrides:
+        raise ValueError(
+            f"Invalid `compile_overrides`: received {compile_overrides!r} "
+            "without a task; expected a task to compile the model for."
+        )
     model = spec.factory(name=name, **config)
     if preset is not None:
         preset_store.load_preset(model, name, preset)
     if task is not None:
-        compiling.compile_for_task(model, task, **spec.compile_options(config))
+        # Imported here: building a model without a task needs no training
+        # code.
+        from zoo.training import compiling
+
+        options = compiling.resolve_compile_options(
+            spec, config, **dict(compile_overrides or {})
+        )
+        compiling.compile_for_task(model, task, **options)
     return model
 
 

@@ -6,13 +6,9 @@ from ntm_keras.inspect.memory_trace import (
     trace_summary,
     weighting_entropy,
 )
-from ntm_keras.inspect.plot_memory_trace import (
-    figure_to_png,
-    plot_memory_trace,
-)
+from ntm_keras.inspect.plot_memory_trace import plot_memory_trace
 
 __all__ = [
-    "figure_to_png",
     "find_memory_layer",
     "memory_trace",
     "plot_memory_trace",

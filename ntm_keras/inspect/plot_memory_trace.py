@@ -21,10 +21,7 @@ def plot_memory_trace(trace, inputs, targets=None, *, title=""):
     Returns:
         A `matplotlib.figure.Figure`.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot
+    from matplotlib.figure import Figure
 
     panels = [("input", np.asarray(inputs).T, "time", "channel")]
     for kind in ("write", "read"):
@@ -59,10 +56,10 @@ def plot_memory_trace(trace, inputs, targets=None, *, title=""):
         ("memory before", trace["memory_before"]),
         ("memory after", trace["memory_after"]),
     ]
-    figure, axes = pyplot.subplots(
+    figure = Figure(figsize=(9, 2.0 * (len(panels) + 1)))
+    axes = figure.subplots(
         len(panels) + 1,
         1,
-        figsize=(9, 2.0 * (len(panels) + 1)),
         gridspec_kw={"height_ratios": [1] * len(panels) + [1.5]},
     )
     for axis, (name, image, x_label, y_label) in zip(axes, panels):
@@ -111,15 +108,3 @@ def plot_memory_trace(trace, inputs, targets=None, *, title=""):
         figure.suptitle(title)
     figure.tight_layout()
     return figure
-
-
-def figure_to_png(figure):
-    """Returns the PNG bytes of a matplotlib figure, and closes it."""
-    import io
-
-    from matplotlib import pyplot
-
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=80)
-    pyplot.close(figure)
-    return buffer.getvalue()

@@ -15,13 +15,13 @@ from ntm_keras.layers.fresh_initializer import fresh_initializer
 class FeedForward(keras.layers.Layer):
     """Two dense layers applied to every step separately and identically.
 
-    Expands each step from `model_dim` to `hidden_dim` features, applies the
-    activation (ReLU in the paper), optionally drops some of them, and
-    projects back to `model_dim`. See
+    Expands each step from `model_dim` to `feed_forward_dim` features,
+    applies the activation (ReLU in the paper), optionally drops some of
+    them, and projects back to `model_dim`. See
     [Vaswani et al. 2017](https://arxiv.org/abs/1706.03762), section 3.3.
 
     Args:
-        hidden_dim: int. Inner width d_ff (2048 in the base model).
+        feed_forward_dim: int. Inner width d_ff (2048 in the base model).
         activation: str. Inner activation. Defaults to `"relu"`.
         dropout: float. Dropout on the inner activations in training.
             Defaults to `0.0`.
@@ -39,14 +39,14 @@ class FeedForward(keras.layers.Layer):
     Example:
 
     >>> import numpy as np
-    >>> layer = FeedForward(hidden_dim=16)
+    >>> layer = FeedForward(feed_forward_dim=16)
     >>> tuple(layer(np.ones((2, 3, 4), "float32")).shape)
     (2, 3, 4)
     """
 
     def __init__(
         self,
-        hidden_dim,
+        feed_forward_dim,
         activation="relu",
         dropout=0.0,
         kernel_initializer="glorot_uniform",
@@ -54,8 +54,8 @@ class FeedForward(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.hidden_dim = validation.check_positive_int(
-            "hidden_dim", hidden_dim
+        self.feed_forward_dim = validation.check_positive_int(
+            "feed_forward_dim", feed_forward_dim
         )
         self.activation = keras.activations.get(activation)
         self.dropout = validation.check_float(
@@ -67,7 +67,7 @@ class FeedForward(keras.layers.Layer):
     def build(self, input_shape):
         model_dim = input_shape[-1]
         self.inner = keras.layers.Dense(
-            self.hidden_dim,
+            self.feed_forward_dim,
             activation=self.activation,
             kernel_initializer=fresh_initializer(self.kernel_initializer),
             dtype=self.dtype_policy,
@@ -83,7 +83,7 @@ class FeedForward(keras.layers.Layer):
             dtype=self.dtype_policy,
             name="outer",
         )
-        self.outer.build(tuple(input_shape[:-1]) + (self.hidden_dim,))
+        self.outer.build(tuple(input_shape[:-1]) + (self.feed_forward_dim,))
 
     def call(self, inputs, training=None):
         hidden = self.inner(inputs)  # (B, T, F)
@@ -97,7 +97,7 @@ class FeedForward(keras.layers.Layer):
         config = super().get_config()
         config.update(
             {
-                "hidden_dim": self.hidden_dim,
+                "feed_forward_dim": self.feed_forward_dim,
                 "activation": keras.activations.serialize(self.activation),
                 "dropout": self.dropout,
                 "kernel_initializer": keras.initializers.serialize(
@@ -107,3 +107,12 @@ class FeedForward(keras.layers.Layer):
             }
         )
         return config
+
+    @classmethod
+    def from_config(cls, config):
+        # `.keras` files saved before the rename say `hidden_dim`.
+        return super().from_config(
+            validation.rename_config_key(
+                config, "hidden_dim", "feed_forward_dim"
+            )
+        )

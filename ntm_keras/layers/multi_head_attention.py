@@ -211,7 +211,7 @@ class MultiHeadAttention(keras.layers.Layer):
             keys,
             values,
             mask,
-            dropout_rate=self.dropout,
+            dropout=self.dropout,
             seed=self.seed_generator,
             training=training,
         )  # (B, H, T, V), (B, H, T, S)

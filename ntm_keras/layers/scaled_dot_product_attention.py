@@ -22,7 +22,7 @@ def scaled_dot_product_attention(
     value,
     mask=None,
     *,
-    dropout_rate=0.0,
+    dropout=0.0,
     seed=None,
     training=False,
 ):
@@ -42,7 +42,7 @@ def scaled_dot_product_attention(
         value: `(..., S, V)` float tensor, with the same `S` as `key`.
         mask: optional bool tensor broadcastable to `(..., T, S)`; True
             where a query step may attend to a key step.
-        dropout_rate: float in [0, 1). Dropout applied to the attention
+        dropout: float in [0, 1). Dropout applied to the attention
             weights in training. Defaults to `0.0`.
         seed: a `keras.random.SeedGenerator` or int for the dropout.
         training: bool. Apply dropout. Defaults to `False`.
@@ -73,8 +73,8 @@ def scaled_dot_product_attention(
         # A row with every key masked would otherwise be uniform.
         weights = ops.where(mask, weights, ops.zeros_like(weights))
     attended = weights
-    if training and dropout_rate > 0.0:
-        attended = keras.random.dropout(weights, dropout_rate, seed=seed)
+    if training and dropout > 0.0:
+        attended = keras.random.dropout(weights, dropout, seed=seed)
     outputs = ops.einsum("...ts,...sv->...tv", attended, value)  # (..., T, V)
     return outputs, weights
 

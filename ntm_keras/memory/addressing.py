@@ -55,21 +55,21 @@ def content_weights(memory, keys, strengths):
     return ops.softmax(strengths[:, :, None] * similarity, axis=-1)
 
 
-def interpolate(content_w, prev_w, gates):
+def interpolate(content_weighting, previous_weighting, gates):
     """Blends the content weighting with the previous weighting.
 
     `w_t^g = g_t w_t^c + (1 - g_t) w_{t-1}`, equation (7).
 
     Args:
-        content_w: `(batch_size, num_heads, memory_size)`.
-        prev_w: `(batch_size, num_heads, memory_size)`.
+        content_weighting: `(batch_size, num_heads, memory_size)`.
+        previous_weighting: `(batch_size, num_heads, memory_size)`.
         gates: `(batch_size, num_heads)` in [0, 1] (g_t).
 
     Returns:
         `(batch_size, num_heads, memory_size)`.
     """
     gates = gates[:, :, None]
-    return gates * content_w + (1.0 - gates) * prev_w
+    return gates * content_weighting + (1.0 - gates) * previous_weighting
 
 
 def circular_shift(weights, shift_weights):
@@ -99,7 +99,7 @@ def circular_shift(weights, shift_weights):
     return ops.sum(ops.stack(shifted, axis=0), axis=0)
 
 
-def sharpen(weights, gamma):
+def sharpen(weights, sharpening):
     """Sharpens a weighting by raising it to a power and renormalising.
 
     `w_t(i) = w~_t(i)^gamma_t / sum_j w~_t(j)^gamma_t`, equation (9), computed
@@ -109,12 +109,12 @@ def sharpen(weights, gamma):
 
     Args:
         weights: `(batch_size, num_heads, memory_size)`, non-negative.
-        gamma: `(batch_size, num_heads)`, >= 1.
+        sharpening: `(batch_size, num_heads)`, >= 1 (gamma_t).
 
     Returns:
         `(batch_size, num_heads, memory_size)`, each row summing to 1.
     """
-    logits = gamma[:, :, None] * ops.log(weights + EPSILON)
+    logits = sharpening[:, :, None] * ops.log(weights + EPSILON)
     return ops.softmax(logits, axis=-1)
 
 

@@ -64,7 +64,8 @@ class NTMCell(keras.layers.Layer):
     `controller_c_<i>` (U each) per LSTM controller layer.
 
     Args:
-        units: int. Controller units per layer. Defaults to `100`.
+        controller_units: int. Controller units per layer. Defaults to
+            `100`.
         memory_size: int. Number of slots N. Defaults to `128`.
         word_size: int. Width of each slot W. Defaults to `20`.
         num_read_heads: int. Defaults to `1`.
@@ -92,11 +93,12 @@ class NTMCell(keras.layers.Layer):
         training: bool. Unused; accepted for `keras.layers.RNN`.
 
     Returns:
-        `(output, new_states)`: output `(batch_size, units + R * W)`.
+        `(output, new_states)`: output
+        `(batch_size, controller_units + R * W)`.
 
     Example:
 
-    >>> cell = NTMCell(units=32, memory_size=16, word_size=8)
+    >>> cell = NTMCell(controller_units=32, memory_size=16, word_size=8)
     >>> layer = keras.layers.RNN(cell, return_sequences=True)
     >>> layer(keras.ops.ones((2, 5, 9))).shape
     (2, 5, 40)
@@ -104,7 +106,7 @@ class NTMCell(keras.layers.Layer):
 
     def __init__(
         self,
-        units=100,
+        controller_units=100,
         memory_size=128,
         word_size=20,
         num_read_heads=1,
@@ -118,7 +120,7 @@ class NTMCell(keras.layers.Layer):
         seed=None,
         **kwargs,
     ):
-        validation.check_positive_int("units", units)
+        validation.check_positive_int("controller_units", controller_units)
         validation.check_positive_int("memory_size", memory_size)
         validation.check_positive_int("word_size", word_size)
         validation.check_positive_int("num_read_heads", num_read_heads)
@@ -140,7 +142,7 @@ class NTMCell(keras.layers.Layer):
         if seed is not None:
             validation.check_int("seed", seed, minimum=0)
         super().__init__(**kwargs)
-        self.units = units
+        self.controller_units = controller_units
         self.memory_size = memory_size
         self.word_size = word_size
         self.num_read_heads = num_read_heads
@@ -179,19 +181,22 @@ class NTMCell(keras.layers.Layer):
             self.num_write_heads * n,
         ]
         if self.controller == "lstm":
-            sizes += [self.units, self.units] * self.controller_layers
+            sizes += [
+                self.controller_units,
+                self.controller_units,
+            ] * self.controller_layers
         return sizes
 
     @property
     def output_size(self):
-        return self.units + self.num_read_heads * self.word_size
+        return self.controller_units + self.num_read_heads * self.word_size
 
     # -- Weights -----------------------------------------------------------
 
     def _controller_initializers(self, fan_in):
         if self.initialization == "keras":
             return {}
-        limit = 5.0 / math.sqrt(fan_in + self.units)
+        limit = 5.0 / math.sqrt(fan_in + self.controller_units)
         uniform = {"minval": -limit, "maxval": limit}
         return {
             "kernel_initializer": keras.initializers.RandomUniform(**uniform),
@@ -215,7 +220,7 @@ class NTMCell(keras.layers.Layer):
             initializers = self._controller_initializers(fan_in)
             if self.controller == "lstm":
                 cell = keras.layers.LSTMCell(
-                    self.units,
+                    self.controller_units,
                     unit_forget_bias=self.initialization == "keras",
                     dtype=self.dtype_policy,
                     name=f"controller_{index}",
@@ -224,7 +229,7 @@ class NTMCell(keras.layers.Layer):
             else:
                 initializers.pop("recurrent_initializer", None)
                 cell = keras.layers.Dense(
-                    self.units,
+                    self.controller_units,
                     activation="tanh",
                     dtype=self.dtype_policy,
                     name=f"controller_{index}",
@@ -232,7 +237,7 @@ class NTMCell(keras.layers.Layer):
                 )
             cell.build((input_shape[0], fan_in))
             self.controller_cells.append(cell)
-            fan_in = self.units
+            fan_in = self.controller_units
         if self.initialization == "ntm":
             head_initializers = {
                 "kernel_initializer": keras.initializers.VarianceScaling(
@@ -250,7 +255,7 @@ class NTMCell(keras.layers.Layer):
             name="head_projection",
             **head_initializers,
         )
-        self.head_projection.build((input_shape[0], self.units))
+        self.head_projection.build((input_shape[0], self.controller_units))
         self.initial_read_vectors = self.add_weight(
             shape=(self.num_read_heads * self.word_size,),
             initializer=keras.initializers.RandomNormal(stddev=0.01),
@@ -302,7 +307,9 @@ class NTMCell(keras.layers.Layer):
             ops.tile(write_w, (batch_size, 1)),
         ]
         if self.controller == "lstm":
-            zeros = ops.zeros((batch_size, self.units), self.compute_dtype)
+            zeros = ops.zeros(
+                (batch_size, self.controller_units), self.compute_dtype
+            )
             states += [zeros, zeros] * self.controller_layers
         return states
 
@@ -312,7 +319,7 @@ class NTMCell(keras.layers.Layer):
         """Splits the head projection into named, activated controls.
 
         Args:
-            controller_output: `(batch_size, units)`.
+            controller_output: `(batch_size, controller_units)`.
 
         Returns:
             dict of `keys` (B, H, W), `strengths` (B, H), `gates` (B, H),
@@ -417,7 +424,7 @@ class NTMCell(keras.layers.Layer):
         config = super().get_config()
         config.update(
             {
-                "units": self.units,
+                "controller_units": self.controller_units,
                 "memory_size": self.memory_size,
                 "word_size": self.word_size,
                 "num_read_heads": self.num_read_heads,
@@ -432,3 +439,10 @@ class NTMCell(keras.layers.Layer):
             }
         )
         return config
+
+    @classmethod
+    def from_config(cls, config):
+        # `.keras` files saved before the rename say `units`.
+        return super().from_config(
+            validation.rename_config_key(config, "units", "controller_units")
+        )

@@ -90,34 +90,22 @@ class AssociativeRecall(BitTask):
         self.item_length = validation.check_positive_int(
             "item_length", item_length
         )
-        self.min_items = validation.check_int("min_items", min_items, minimum=2)
-        self.max_items = validation.check_int("max_items", max_items, minimum=2)
-        if min_items > max_items:
-            raise ValueError(
-                f"Invalid `min_items`: received {min_items}, which is "
-                f"greater than `max_items` ({max_items}); expected "
-                "min_items <= max_items."
-            )
-        self.generalisation_items = tuple(
-            validation.check_int("generalisation_items", count, minimum=2)
-            for count in generalisation_items
+        self.min_items, self.max_items = self.check_size_range(
+            "min_items", min_items, "max_items", max_items, minimum=2
+        )
+        self.set_generalisation_sizes(
+            "generalisation_items", generalisation_items, "items", minimum=2
         )
         self.spec = TaskSpec(
             modality="bits", input_dim=num_bits + 2, output_dim=num_bits
-        )
-        self.generalisation_splits = tuple(
-            f"items_{count}" for count in self.generalisation_items
         )
         self._init_difficulty(self.min_items, self.max_items)
 
     def items_range(self, split: str) -> tuple[tf.Tensor, tf.Tensor]:
         """Returns the `(fewest, most)` items of `split`, as tensors."""
-        if split in ("train", "validation"):
-            return tf.constant(self.min_items), self._difficulty.read_value()
-        if split == "test":
-            return tf.constant(self.min_items), tf.constant(self.max_items)
-        count = int(split.removeprefix("items_"))
-        return tf.constant(count), tf.constant(count)
+        return self.split_size_range(
+            split, self.min_items, self.max_items, "items"
+        )
 
     def make_batch(
         self, split: str, batch_size: tf.Tensor, seed: tf.Tensor

@@ -4,13 +4,53 @@ Legend: B = batch size, T = time steps, D = bits per step.
 """
 
 import numpy as np
+import tensorflow as tf
 
-from ntm_keras import losses, metrics
+from ntm_keras import losses, metrics, validation
 from tasks.task import Task
 
 
 class BitTask(Task):
     """A task whose targets are bit vectors scored with the NTM metrics."""
+
+    def check_size_range(self, low_name, low, high_name, high, minimum=1):
+        """Checks a `[low, high]` training range; returns `(low, high)`."""
+        low = validation.check_int(low_name, low, minimum=minimum)
+        high = validation.check_int(high_name, high, minimum=minimum)
+        if low > high:
+            raise ValueError(
+                f"Invalid `{low_name}`: received {low}, which is greater "
+                f"than `{high_name}` ({high}); expected {low_name} <= "
+                f"{high_name}."
+            )
+        return low, high
+
+    def set_generalisation_sizes(self, option, sizes, prefix, minimum=1):
+        """Checks the held-out sizes of `option`; names a split per size.
+
+        Sets the attribute `option` to the sizes and
+        `generalisation_splits` to `"<prefix>_<size>"` for each.
+        """
+        sizes = tuple(
+            validation.check_int(option, size, minimum=minimum)
+            for size in sizes
+        )
+        setattr(self, option, sizes)
+        self.generalisation_splits = tuple(f"{prefix}_{n}" for n in sizes)
+
+    def split_size_range(self, split, low, high, prefix):
+        """The `(low, high)` sizes of `split`, as tensors.
+
+        Train and validation go from `low` to the current difficulty, test
+        from `low` to `high`, and a generalisation split `"<prefix>_<n>"`
+        has exactly `n`.
+        """
+        if split in ("train", "validation"):
+            return tf.constant(low), self._difficulty.read_value()
+        if split == "test":
+            return tf.constant(low), tf.constant(high)
+        size = int(split.removeprefix(f"{prefix}_"))
+        return tf.constant(size), tf.constant(size)
 
     def loss(self):
         # Nats per sequence, summed over the scored bits (Collier & Beel).

@@ -78,38 +78,22 @@ class Copy(BitTask):
     ):
         super().__init__(seed=seed, eval_size=eval_size)
         self.num_bits = validation.check_positive_int("num_bits", num_bits)
-        self.min_length = validation.check_positive_int(
-            "min_length", min_length
+        self.min_length, self.max_length = self.check_size_range(
+            "min_length", min_length, "max_length", max_length
         )
-        self.max_length = validation.check_positive_int(
-            "max_length", max_length
-        )
-        if min_length > max_length:
-            raise ValueError(
-                f"Invalid `min_length`: received {min_length}, which is "
-                f"greater than `max_length` ({max_length}); expected "
-                "min_length <= max_length."
-            )
-        self.generalisation_lengths = tuple(
-            validation.check_positive_int("generalisation_lengths", length)
-            for length in generalisation_lengths
+        self.set_generalisation_sizes(
+            "generalisation_lengths", generalisation_lengths, "length"
         )
         self.spec = TaskSpec(
             modality="bits", input_dim=num_bits + 1, output_dim=num_bits
-        )
-        self.generalisation_splits = tuple(
-            f"length_{length}" for length in self.generalisation_lengths
         )
         self._init_difficulty(self.min_length, self.max_length)
 
     def length_range(self, split):
         """Returns the `(shortest, longest)` lengths of `split`, as tensors."""
-        if split in ("train", "validation"):
-            return tf.constant(self.min_length), self._difficulty.read_value()
-        if split == "test":
-            return tf.constant(self.min_length), tf.constant(self.max_length)
-        length = int(split.removeprefix("length_"))
-        return tf.constant(length), tf.constant(length)
+        return self.split_size_range(
+            split, self.min_length, self.max_length, "length"
+        )
 
     def make_batch(self, split, batch_size, seed):
         low, high = self.length_range(split)

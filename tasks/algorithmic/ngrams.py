@@ -102,26 +102,13 @@ class NGrams(BitTask):
             minimum=1,
             maximum=MAX_CONTEXT_LENGTH,
         )
-        self.min_length = validation.check_positive_int(
-            "min_length", min_length
+        self.min_length, self.max_length = self.check_size_range(
+            "min_length", min_length, "max_length", max_length
         )
-        self.max_length = validation.check_positive_int(
-            "max_length", max_length
-        )
-        if min_length > max_length:
-            raise ValueError(
-                f"Invalid `min_length`: received {min_length}, which is "
-                f"greater than `max_length` ({max_length}); expected "
-                "min_length <= max_length."
-            )
-        self.generalisation_lengths = tuple(
-            validation.check_positive_int("generalisation_lengths", length)
-            for length in generalisation_lengths
+        self.set_generalisation_sizes(
+            "generalisation_lengths", generalisation_lengths, "length"
         )
         self.spec = TaskSpec(modality="bits", input_dim=1, output_dim=1)
-        self.generalisation_splits = tuple(
-            f"length_{length}" for length in self.generalisation_lengths
-        )
         self._init_difficulty(self.min_length, self.max_length)
 
     def metrics(self):
@@ -134,12 +121,9 @@ class NGrams(BitTask):
 
     def length_range(self, split: str) -> tuple[tf.Tensor, tf.Tensor]:
         """Returns the `(shortest, longest)` lengths of `split`, as tensors."""
-        if split in ("train", "validation"):
-            return tf.constant(self.min_length), self._difficulty.read_value()
-        if split == "test":
-            return tf.constant(self.min_length), tf.constant(self.max_length)
-        length = int(split.removeprefix("length_"))
-        return tf.constant(length), tf.constant(length)
+        return self.split_size_range(
+            split, self.min_length, self.max_length, "length"
+        )
 
     def longest(self, split: str) -> int:
         """Returns the most bits a sequence of `split` can have."""

@@ -101,15 +101,11 @@ class PrioritySort(BitTask):
         self.min_inputs = validation.check_int(
             "min_inputs", min_inputs, minimum=1, maximum=num_inputs
         )
-        self.generalisation_inputs = tuple(
-            validation.check_positive_int("generalisation_inputs", count)
-            for count in generalisation_inputs
+        self.set_generalisation_sizes(
+            "generalisation_inputs", generalisation_inputs, "inputs"
         )
         self.spec = TaskSpec(
             modality="bits", input_dim=num_bits + 2, output_dim=num_bits
-        )
-        self.generalisation_splits = tuple(
-            f"inputs_{count}" for count in self.generalisation_inputs
         )
         self._init_difficulty(self.min_inputs, self.num_inputs)
 
@@ -128,12 +124,9 @@ class PrioritySort(BitTask):
 
     def inputs_range(self, split: str) -> tuple[tf.Tensor, tf.Tensor]:
         """Returns the `(fewest, most)` inputs of `split`, as tensors."""
-        if split in ("train", "validation"):
-            return tf.constant(self.min_inputs), self._difficulty.read_value()
-        if split == "test":
-            return tf.constant(self.min_inputs), tf.constant(self.num_inputs)
-        count = int(split.removeprefix("inputs_"))
-        return tf.constant(count), tf.constant(count)
+        return self.split_size_range(
+            split, self.min_inputs, self.num_inputs, "inputs"
+        )
 
     def make_batch(
         self, split: str, batch_size: tf.Tensor, seed: tf.Tensor

@@ -4,6 +4,7 @@ import pytest
 import tasks
 import zoo
 from ntm_keras import inspect
+from zoo.tensorboard.writer import figure_to_png
 
 
 def _ntm_and_probe():
@@ -49,9 +50,7 @@ def test_weighting_entropy_of_one_hot_and_uniform():
 def test_plot_draws_a_png():
     model, inputs, targets = _ntm_and_probe()
     trace = inspect.memory_trace(model, inputs)
-    png = inspect.figure_to_png(
-        inspect.plot_memory_trace(trace, inputs[0], targets[0])
-    )
+    png = figure_to_png(inspect.plot_memory_trace(trace, inputs[0], targets[0]))
     assert png.startswith(b"\x89PNG")
 
 

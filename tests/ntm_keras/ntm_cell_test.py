@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 from ntm_keras.memory import NTMCell, reset_state
-from testing import run_saving_test
+from testing import run_saving_test, save_with_old_config_key
 
 SMALL = dict(
-    units=6,
+    controller_units=6,
     memory_size=5,
     word_size=4,
     num_read_heads=1,
@@ -226,6 +226,22 @@ def test_model_saves_and_loads_with_identical_predictions(
     run_saving_test(model, data, tmp_path)
 
 
+def test_keras_file_saved_with_the_old_units_key_loads(tmp_path):
+    inputs = keras.Input((None, 3))
+    hidden = keras.layers.RNN(NTMCell(**SMALL), return_sequences=True)(inputs)
+    model = keras.Model(inputs, hidden)
+    path = save_with_old_config_key(
+        model, tmp_path / "old.keras", "controller_units", "units"
+    )
+    restored = keras.models.load_model(path)
+    cell = restored.layers[-1].cell
+    assert cell.controller_units == SMALL["controller_units"]
+    data = np.random.default_rng(1).normal(size=(2, 4, 3)).astype("float32")
+    np.testing.assert_allclose(
+        restored.predict(data, verbose=0), model.predict(data, verbose=0)
+    )
+
+
 def test_weights_do_not_depend_on_memory_size():
     small = keras.layers.RNN(NTMCell(**SMALL))
     small.build((1, None, 3))
@@ -251,7 +267,7 @@ def test_trace_reports_weightings_that_sum_to_one():
     [
         ({"memory_size": 0}, ValueError, "memory_size"),
         ({"word_size": -1}, ValueError, "word_size"),
-        ({"units": 2.5}, TypeError, "units"),
+        ({"controller_units": 2.5}, TypeError, "controller_units"),
         ({"shift_range": 2}, ValueError, "shift_range"),
         ({"shift_range": 7, "memory_size": 5}, ValueError, "shift_range"),
         ({"controller": "gru"}, ValueError, "controller"),

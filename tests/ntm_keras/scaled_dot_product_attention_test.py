@@ -65,10 +65,10 @@ def test_dropout_applies_only_in_training():
     seed = keras.random.SeedGenerator(1)
     plain, _ = scaled_dot_product_attention(query, query, query)
     same, _ = scaled_dot_product_attention(
-        query, query, query, dropout_rate=0.5, seed=seed, training=False
+        query, query, query, dropout=0.5, seed=seed, training=False
     )
     dropped, weights = scaled_dot_product_attention(
-        query, query, query, dropout_rate=0.5, seed=seed, training=True
+        query, query, query, dropout=0.5, seed=seed, training=True
     )
     np.testing.assert_allclose(same, plain, atol=0)
     assert not np.allclose(dropped, plain)

@@ -40,7 +40,8 @@ def test_a_run_exported_as_preset_loads_with_the_same_predictions(
     )
     assert result.returncode == 0, result.stderr[-2000:]
     (run_dir,) = (tmp_path / "runs").iterdir()
-    from zoo import checkpointing, export_preset
+    from zoo.inference import export_preset
+    from zoo.training import checkpointing
 
     export_preset.export_preset(run_dir, "copy")
     assert zoo.presets("lstm_tiny") == ["copy"]

@@ -1,0 +1,54 @@
+"""Turning a finished run into a preset shipped with the package."""
+
+import pathlib
+
+from zoo import preset_store, registry
+from zoo.training import checkpointing, run_files
+
+
+def export_preset(run_dir, preset, *, which="best"):
+    """Saves a run's model as preset `preset` of its zoo entry.
+
+    The metadata keeps the model options that differ from the entry's
+    defaults, the task and training settings, the run's command and commit,
+    its final metrics and any length evaluation found in `eval/`.
+
+    Args:
+        run_dir: path. A finished run directory.
+        preset: str. The preset's name, e.g. `"copy"`.
+        which: str. `"best"` or `"last"` checkpoint.
+
+    Returns:
+        pathlib.Path of the written weights file.
+    """
+    run_dir = pathlib.Path(run_dir)
+    config = run_files.read_config(run_dir)
+    name = config["model"]["name"]
+    defaults = registry.describe(name).defaults
+    overrides = {
+        key: value
+        for key, value in config["model"]["options"].items()
+        if defaults.get(key) != value
+    }
+    model = checkpointing.load_checkpoint(run_dir, which)
+    metadata = {
+        "model": name,
+        "preset": preset,
+        "overrides": overrides,
+        "task": config["task"],
+        "training": config["training"],
+        "source": {
+            "run": run_dir.name,
+            "checkpoint": which,
+            "argv": config.get("invocation", {}).get("argv"),
+            "commit": config.get("invocation", {}).get("commit"),
+        },
+    }
+    metrics = run_dir / run_files.METRICS_FILE
+    if metrics.exists():
+        metadata["metrics"] = run_files.read_json(metrics)
+    evaluations = sorted((run_dir / "eval").glob("lengths*.json"))
+    metadata["evaluations"] = {
+        path.stem: run_files.read_json(path)["rows"] for path in evaluations
+    }
+    return preset_store.save_preset(model, name, preset, metadata)

@@ -1,0 +1,91 @@
+"""Differentiable Neural Computers: the cell in an RNN with an output layer."""
+
+import keras
+
+from ntm_keras import memory
+from zoo.models import sequence_io
+from zoo.models.ntm import NTM_COMPILE_DEFAULTS
+from zoo.registry import register
+
+# The NTM's measured choices (zoo/models/ntm.py: XLA and AMSGrad, with the
+# zoo's default learning rate and clip); the DNC keeps them until its own
+# convergence and throughput runs say otherwise.
+DNC_COMPILE_DEFAULTS = NTM_COMPILE_DEFAULTS
+
+
+@register(
+    "dnc",
+    description=(
+        "DNC, the paper's bAbI setting: LSTM controller (256 units), "
+        "256 x 64 memory, 4 read heads."
+    ),
+    tags=("dnc", "memory"),
+    compile_defaults=DNC_COMPILE_DEFAULTS,
+)
+@register(
+    "dnc_tiny",
+    description="A small DNC (32 units, 16 x 8 memory, 2 read heads).",
+    tags=("dnc", "memory", "tiny"),
+    defaults={
+        "controller_units": 32,
+        "memory_size": 16,
+        "word_size": 8,
+        "num_read_heads": 2,
+    },
+    compile_defaults=DNC_COMPILE_DEFAULTS,
+)
+def dnc(
+    *,
+    input_dim: int = 9,
+    output_dim: int = 8,
+    modality: str = "bits",
+    controller_units: int = 256,
+    controller_layers: int = 1,
+    memory_size: int = 256,
+    word_size: int = 64,
+    num_read_heads: int = 4,
+    clip_value: float = 20.0,
+    masked_content: bool = False,
+    deallocation: bool = False,
+    link_sharpening: bool = False,
+    sparse_links: int = 0,
+    name: str = "dnc",
+) -> keras.Model:
+    """Builds a DNC: `DNCCell` in `keras.layers.RNN`, then a `Dense` layer.
+
+    The output layer reads the controller output and the read vectors of
+    each step (the paper's `y_t = W_y h_t + W_r [r_t^1; ...; r_t^R]`). For
+    bit tasks it gives sigmoid probabilities `(batch_size, time,
+    output_dim)`; for token tasks the inputs are ids `(batch_size, time)`
+    embedded in `controller_units` dimensions and the outputs are logits.
+    The fixes of Csordás & Schmidhuber (2019) and the sparse links of Rae
+    et al. (2016) are overrides, e.g. `zoo.get("dnc", masked_content=True)`
+    or `--set sparse_links=8`. See `ntm_keras.memory.DNCCell` for the
+    arguments.
+
+    Returns:
+        An uncompiled Functional `keras.Model`.
+    """
+    sequence_io.check_sizes(
+        input_dim=input_dim, output_dim=output_dim, modality=modality
+    )
+    inputs = sequence_io.sequence_input(modality, input_dim)
+    hidden = sequence_io.embed_tokens(
+        modality, inputs, input_dim, controller_units
+    )
+    cell = memory.DNCCell(
+        controller_units=controller_units,
+        memory_size=memory_size,
+        word_size=word_size,
+        num_read_heads=num_read_heads,
+        controller_layers=controller_layers,
+        clip_value=clip_value,
+        masked_content=masked_content,
+        deallocation=deallocation,
+        link_sharpening=link_sharpening,
+        sparse_links=sparse_links,
+        name="dnc_cell",
+    )
+    hidden = keras.layers.RNN(cell, return_sequences=True, name="dnc")(hidden)
+    outputs = sequence_io.output_layer(modality, output_dim)(hidden)
+    return keras.Model(inputs, outputs, name=name)

@@ -1,0 +1,99 @@
+"""Neural Turing Machines: the cell in an RNN with a per-step output layer."""
+
+import keras
+
+from ntm_keras import memory
+from zoo.models import sequence_io
+from zoo.registry import register
+
+# Adam at the zoo's default rate and clip norm (Collier & Beel 2018). XLA
+# makes the NTM's many small per-step operations about 3 times faster
+# on CPU (benchmarks/throughput.py; notes/2026-11-25-throughput.md).
+# AMSGrad keeps Adam's step size from growing once gradients shrink after
+# convergence; with plain Adam 2 of 5 seeds relapsed on copy, with AMSGrad
+# none (notes/2026-11-25-ntm-copy-convergence.md).
+NTM_COMPILE_DEFAULTS = {
+    "jit_compile": True,
+    "amsgrad": True,
+}
+
+
+@register(
+    "ntm",
+    description="NTM with an LSTM controller (100 units), 128 x 20 memory.",
+    tags=("ntm", "memory"),
+    compile_defaults=NTM_COMPILE_DEFAULTS,
+)
+@register(
+    "ntm_ff",
+    description="NTM with a feed-forward controller, 128 x 20 memory.",
+    tags=("ntm", "memory"),
+    defaults={"controller": "feedforward"},
+    compile_defaults=NTM_COMPILE_DEFAULTS,
+)
+@register(
+    "ntm_tiny",
+    description="A small NTM (32 units, 16 x 8 memory), for tests.",
+    tags=("ntm", "memory", "tiny"),
+    defaults={"controller_units": 32, "memory_size": 16, "word_size": 8},
+    compile_defaults=NTM_COMPILE_DEFAULTS,
+)
+def ntm(
+    *,
+    input_dim: int = 9,
+    output_dim: int = 8,
+    modality: str = "bits",
+    controller: str = "lstm",
+    controller_units: int = 100,
+    controller_layers: int = 1,
+    memory_size: int = 128,
+    word_size: int = 20,
+    num_read_heads: int = 1,
+    num_write_heads: int = 1,
+    shift_range: int = 3,
+    memory_init: str = "constant",
+    initialization: str = "ntm",
+    name: str = "ntm",
+) -> keras.Model:
+    """Builds an NTM: `NTMCell` in `keras.layers.RNN`, then a `Dense` layer.
+
+    The output layer reads the controller output and the read vectors of
+    each step. For bit tasks it gives sigmoid probabilities
+    `(batch_size, time, output_dim)`; for token tasks the inputs are ids
+    `(batch_size, time)` embedded in `controller_units` dimensions and the
+    outputs are logits. See `ntm_keras.memory.NTMCell` for the arguments.
+
+    Returns:
+        An uncompiled Functional `keras.Model`.
+    """
+    sequence_io.check_sizes(
+        input_dim=input_dim, output_dim=output_dim, modality=modality
+    )
+    inputs = sequence_io.sequence_input(modality, input_dim)
+    hidden = sequence_io.embed_tokens(
+        modality, inputs, input_dim, controller_units
+    )
+    cell = memory.NTMCell(
+        controller_units=controller_units,
+        memory_size=memory_size,
+        word_size=word_size,
+        num_read_heads=num_read_heads,
+        num_write_heads=num_write_heads,
+        shift_range=shift_range,
+        controller=controller,
+        controller_layers=controller_layers,
+        memory_init=memory_init,
+        initialization=initialization,
+        name="ntm_cell",
+    )
+    hidden = keras.layers.RNN(cell, return_sequences=True, name="ntm")(hidden)
+    output_initializers = {}
+    if initialization == "ntm":
+        output_initializers = {
+            "kernel_initializer": keras.initializers.GlorotUniform(),
+            "bias_initializer": keras.initializers.RandomNormal(stddev=0.01),
+        }
+    outputs = sequence_io.output_layer(
+        modality, output_dim, **output_initializers
+    )(hidden)
+    return keras.Model(inputs, outputs, name=name)

@@ -1,0 +1,40 @@
+"""Inputs and outputs of the zoo's per-step models, for bits or tokens.
+
+Every family reads `(batch_size, time, input_dim)` floats for bit tasks or
+`(batch_size, time)` token ids for token tasks, and gives one output per
+step: sigmoid probabilities per bit, or logits over the output tokens.
+"""
+
+import keras
+
+from ntm_keras import validation
+from ntm_keras.modalities import MODALITIES
+
+
+def check_sizes(*, input_dim, output_dim, modality):
+    """Validates the arguments every factory takes."""
+    validation.check_positive_int("input_dim", input_dim)
+    validation.check_positive_int("output_dim", output_dim)
+    validation.check_choice("modality", modality, MODALITIES)
+
+
+def sequence_input(modality, input_dim, name="inputs"):
+    """`(B, T)` int ids for token tasks, `(B, T, input_dim)` for bits."""
+    if modality == "tokens":
+        return keras.Input((None,), dtype="int32", name=name)
+    return keras.Input((None, input_dim), name=name)
+
+
+def embed_tokens(modality, inputs, input_dim, width, name="embedding"):
+    """Token ids through a `width`-wide `Embedding`; bits pass unchanged."""
+    if modality == "tokens":
+        return keras.layers.Embedding(input_dim, width, name=name)(inputs)
+    return inputs
+
+
+def output_layer(modality, output_dim, name="outputs", **dense_arguments):
+    """Per-step logits over tokens, or sigmoid probabilities per bit."""
+    activation = "sigmoid" if modality == "bits" else None
+    return keras.layers.Dense(
+        output_dim, activation=activation, name=name, **dense_arguments
+    )

@@ -1,0 +1,317 @@
+"""Training runs: `train` starts one, `resume` continues a killed one."""
+
+import pathlib
+
+import keras
+
+import tasks
+from ntm_keras import validation
+from tasks import padding
+from zoo import registry
+from zoo.training import checkpointing, compiling, run_files
+from zoo.training.callbacks import callbacks as standard_callbacks
+from zoo.training.curriculum import CURRICULA
+
+TRAINING_DEFAULTS = {
+    "epochs": 10,
+    "steps_per_epoch": 100,
+    "batch_size": 32,
+    "seed": 0,
+    "curriculum": "none",
+    # None: the time bucket that suits `jit_compile` (`resolve_time_bucket`).
+    "time_bucket": None,
+    # Compile options. None: the model family's default
+    # (`zoo.describe(name).compile_options`), else `compile_for_task`'s.
+    **dict.fromkeys(
+        (
+            "learning_rate",
+            "warmup_steps",
+            "label_smoothing",
+            "global_clipnorm",
+            "jit_compile",
+            "amsgrad",
+            "steps_per_execution",
+        )
+    ),
+}
+# The training options that are compile options.
+COMPILE_KEYS = tuple(
+    key for key in TRAINING_DEFAULTS if key in compiling.COMPILE_DEFAULTS
+)
+
+# Batches are padded in time to a multiple of this when the train step is
+# compiled with XLA, so that it compiles for a few shapes only.
+DEFAULT_TIME_BUCKET = 8
+
+
+def dataset(task, split, batch_size, time_bucket=0, **kwargs):
+    """A task's split in batches, padded in time to `time_bucket` if set."""
+    batches = task.dataset(split, batch_size, **kwargs)
+    if time_bucket:
+        batches = padding.bucket_by_time(batches, time_bucket)
+    return batches
+
+
+def resolve_time_bucket(time_bucket, jit_compile):
+    """The time bucket of a run: `time_bucket`, or 8 with XLA, else 0."""
+    if time_bucket is not None:
+        return time_bucket
+    return DEFAULT_TIME_BUCKET if jit_compile else 0
+
+
+def split_overrides(model_name, task_name, overrides):
+    """Routes `key=value` overrides to the model or the task.
+
+    A key that both take must be prefixed, `model.key` or `task.key`.
+
+    Returns:
+        `(model_overrides, task_overrides)`, two dicts of unparsed values.
+    """
+    model_keys = set(registry.describe(model_name).defaults)
+    task_keys = set(tasks.options(task_name))
+    model_overrides, task_overrides = {}, {}
+    for key, value in overrides.items():
+        owner, _, bare = key.rpartition(".")
+        if owner == "model" or (
+            not owner and bare in model_keys and bare not in task_keys
+        ):
+            model_overrides[bare] = value
+        elif owner == "task" or (
+            not owner and bare in task_keys and bare not in model_keys
+        ):
+            task_overrides[bare] = value
+        elif not owner and bare in model_keys and bare in task_keys:
+            raise ValueError(
+                f"Ambiguous override {key!r}: both model {model_name!r} and "
+                f"task {task_name!r} take it; write model.{bare} or "
+                f"task.{bare}."
+            )
+        else:
+            valid = sorted(model_keys | task_keys)
+            raise ValueError(
+                f"Unknown override {key!r}: model {model_name!r} and task "
+                f"{task_name!r} take {valid}."
+                f"{validation.did_you_mean(bare, valid)}"
+            )
+    return model_overrides, task_overrides
+
+
+def _check_training_options(options):
+    for key in ("epochs", "steps_per_epoch", "batch_size"):
+        validation.check_positive_int(key, options[key])
+    if options["steps_per_execution"] is not None:
+        validation.check_positive_int(
+            "steps_per_execution", options["steps_per_execution"]
+        )
+    validation.check_int("seed", options["seed"], minimum=0)
+    for key in ("learning_rate", "global_clipnorm"):
+        if options[key] is not None:
+            validation.check_float(key, options[key], minimum=0.0)
+    if options["warmup_steps"] is not None:
+        validation.check_int("warmup_steps", options["warmup_steps"], minimum=0)
+    if options["label_smoothing"] is not None:
+        validation.check_float(
+            "label_smoothing", options["label_smoothing"], minimum=0.0
+        )
+    validation.check_choice("curriculum", options["curriculum"], CURRICULA)
+    if options["time_bucket"] is not None:
+        validation.check_int("time_bucket", options["time_bucket"], minimum=0)
+
+
+def build_run(config):
+    """Builds the task and the compiled model that a run's `config` describes.
+
+    Returns:
+        `(task, model)`.
+    """
+    keras.utils.set_random_seed(config["training"]["seed"])
+    task = tasks.get(config["task"]["name"], **config["task"]["options"])
+    model = registry.build(
+        config["model"]["name"],
+        task,
+        model_overrides=config["model"]["overrides"],
+        compile_overrides=compile_overrides(config["training"]),
+    )
+    return task, model
+
+
+def compile_overrides(training_options):
+    """The compile options among a run's training options."""
+    return {key: training_options.get(key) for key in COMPILE_KEYS}
+
+
+def make_config(model_name, task_name, *, overrides=None, **training_options):
+    """Checks a run's options and returns its `config.json` contents.
+
+    Args:
+        model_name: str. A name from `zoo.list()`.
+        task_name: str. A name from `tasks.list()`.
+        overrides: dict. `{key: value}` for model or task options, values as
+            Python values or command-line strings.
+        **training_options: any of `TRAINING_DEFAULTS`.
+
+    Returns:
+        dict with the `model` (name, overrides), `task` (name, options) and
+        `training` options; `train` adds the resolved model and compile
+        options.
+    """
+    unknown = set(training_options) - set(TRAINING_DEFAULTS)
+    if unknown:
+        raise ValueError(
+            f"Unknown training option(s) {sorted(unknown)}; valid options are "
+            f"{sorted(TRAINING_DEFAULTS)}."
+        )
+    options = {**TRAINING_DEFAULTS, **training_options}
+    _check_training_options(options)
+    model_overrides, task_overrides = split_overrides(
+        model_name, task_name, dict(overrides or {})
+    )
+    task_overrides.setdefault("seed", options["seed"])
+    task_options = tasks.get(task_name, **task_overrides).config()
+    model_overrides = validation.check_overrides(
+        f"model {model_name!r}",
+        model_overrides,
+        registry.describe(model_name).defaults,
+    )
+    return {
+        "model": {"name": model_name, "overrides": model_overrides},
+        "task": {"name": task_name, "options": task_options},
+        "training": options,
+    }
+
+
+def train(
+    model_name,
+    task_name,
+    *,
+    overrides=None,
+    log_dir="runs",
+    verbose="auto",
+    **training_options,
+):
+    """Trains a zoo model on a task in a new run directory.
+
+    Everything is built and checked before the run directory is made, so a
+    run that fails to start leaves nothing behind.
+
+    Args:
+        model_name: str. A name from `zoo.list()`.
+        task_name: str. A name from `tasks.list()`.
+        overrides: dict. `{key: value}` for model or task options, values as
+            Python values or command-line strings.
+        log_dir: path. Parent of the run directory. Defaults to `"runs"`.
+        verbose: Keras `fit` verbosity.
+        **training_options: any of `TRAINING_DEFAULTS`.
+
+    Returns:
+        pathlib.Path. The run directory.
+    """
+    config = make_config(
+        model_name, task_name, overrides=overrides, **training_options
+    )
+    task, model = build_run(config)
+    config["model"]["options"] = registry.resolve_config(
+        model_name, task, **config["model"]["overrides"]
+    )
+    config["compile"] = compiling.resolve_compile_options(
+        registry.describe(model_name),
+        config["model"]["options"],
+        **compile_overrides(config["training"]),
+    )
+    # Recorded as resolved, so that the run reads the same on resume.
+    options = config["training"]
+    options["jit_compile"] = config["compile"]["jit_compile"]
+    options["time_bucket"] = resolve_time_bucket(
+        options["time_bucket"], options["jit_compile"]
+    )
+    _check_one_batch(model, task, options["batch_size"])
+    run_dir = run_files.new_run_directory(log_dir, model_name, task_name)
+    config["invocation"] = run_files.describe_invocation()
+    run_files.write_json(run_dir / run_files.CONFIG_FILE, config)
+    return _fit(run_dir, config, task, model, state=None, verbose=verbose)
+
+
+def resume(run_dir, *, epochs=None, verbose="auto"):
+    """Continues a run from its last checkpoint.
+
+    The model, optimizer state, epoch counter, task difficulty and
+    curriculum state all come back, and the train batches continue where
+    the checkpoint left them, so the result equals an uninterrupted run.
+
+    Args:
+        run_dir: path. The run directory to continue.
+        epochs: optional int. A new total number of epochs.
+        verbose: Keras `fit` verbosity.
+
+    Returns:
+        pathlib.Path. The run directory.
+    """
+    run_dir = pathlib.Path(run_dir)
+    config_path = run_dir / run_files.CONFIG_FILE
+    config = run_files.read_config(run_dir)
+    if epochs is not None:
+        config["training"]["epochs"] = validation.check_positive_int(
+            "epochs", epochs
+        )
+        run_files.write_json(config_path, config)
+    task, model = build_run(config)
+    state = checkpointing.last_state(run_dir)
+    if state is not None:
+        model = checkpointing.load_checkpoint(run_dir, "last")
+    return _fit(run_dir, config, task, model, state=state, verbose=verbose)
+
+
+def _check_one_batch(model, task, batch_size):
+    inputs, _, _ = next(iter(task.dataset("validation", batch_size)))
+    model(keras.tree.map_structure(lambda part: part[:1], inputs))
+
+
+def _fit(run_dir, config, task, model, *, state, verbose):
+    training = config["training"]
+    initial_epoch = 0
+    run_callbacks = standard_callbacks(
+        run_dir,
+        task=task,
+        model=model,
+        curriculum_name=training["curriculum"],
+    )
+    if state is not None:
+        initial_epoch = state["epoch"]
+        task.set_difficulty(state["difficulty"])
+        for callback in run_callbacks:
+            if isinstance(callback, checkpointing.RunCheckpoint):
+                callback.restore(state)
+            if state["curriculum"] and hasattr(callback, "set_state"):
+                callback.set_state(state["curriculum"])
+    print(f"Run directory: {run_dir}")
+    print(f"Watch it with: tensorboard --logdir {run_dir.parent}")
+    batch_size = training["batch_size"]
+    steps = training["steps_per_epoch"]
+
+    def data(split, **kwargs):
+        return dataset(
+            task, split, batch_size, training.get("time_bucket"), **kwargs
+        )
+
+    history = model.fit(
+        data("train", start=initial_epoch * steps),
+        steps_per_epoch=steps,
+        epochs=training["epochs"],
+        initial_epoch=initial_epoch,
+        validation_data=data("validation"),
+        callbacks=run_callbacks,
+        shuffle=False,
+        verbose=verbose,
+    )
+    final = {
+        "epochs": training["epochs"],
+        "difficulty": task.difficulty,
+        "last_epoch": {
+            key: values[-1] for key, values in history.history.items()
+        }
+        or (state or {}).get("logs", {}),
+        "test": model.evaluate(data("test"), return_dict=True, verbose=0),
+    }
+    run_files.write_json(run_dir / run_files.METRICS_FILE, final)
+    print(f"Final metrics: {run_dir / run_files.METRICS_FILE}")
+    return run_dir
