@@ -183,7 +183,9 @@ def build_parser():
     )
 
     evaluate = commands.add_parser(
-        "eval", help="length-generalisation table and plot of a run"
+        "eval",
+        help="length-generalisation table and plot of a run, or the bAbI "
+        "error table of a bAbI run",
     )
     evaluate.add_argument("run_dir")
     evaluate.add_argument(
@@ -195,6 +197,12 @@ def build_parser():
     )
     evaluate.add_argument("--num-sequences", type=int, default=256)
     evaluate.add_argument("--batch-size", type=int, default=32)
+    evaluate.add_argument(
+        "--split",
+        choices=("validation", "test"),
+        default="test",
+        help="the split a bAbI run is scored on",
+    )
     _add_checkpoint_option(evaluate)
     evaluate.add_argument(
         "--memory-size",
@@ -280,6 +288,9 @@ def run_eval(args):
     from zoo.inference import evaluation
     from zoo.training import run_files
 
+    config = run_files.read_config(args.run_dir)
+    if config["task"]["name"] == "babi":
+        return _run_babi_eval(args)
     rows = evaluation.evaluate_lengths(
         args.run_dir,
         _parse_lengths(args.lengths),
@@ -288,7 +299,6 @@ def run_eval(args):
         which=args.checkpoint,
         memory_size=args.memory_size,
     )
-    config = run_files.read_config(args.run_dir)
     _, axis, _ = evaluation.generalisation_option(
         config["task"]["name"], config["task"]["options"]
     )
@@ -297,6 +307,23 @@ def run_eval(args):
     print(
         f"Wrote {os.path.join(args.run_dir, evaluation.EVAL_DIR)}/"
         f"lengths{suffix}.json and lengths{suffix}.png"
+    )
+
+
+def _run_babi_eval(args):
+    from tasks.language import babi_report
+    from zoo.inference import babi_evaluation, evaluation
+
+    table = babi_evaluation.evaluate_babi(
+        args.run_dir,
+        split=args.split,
+        batch_size=args.batch_size,
+        which=args.checkpoint,
+    )
+    print(babi_report.format_error_table(table))
+    print(
+        f"Wrote {os.path.join(args.run_dir, evaluation.EVAL_DIR)}/"
+        f"babi-{args.split}.json"
     )
 
 
