@@ -166,7 +166,9 @@ def plot(results, path, title):
     figure, axis = pyplot.subplots(figsize=(8, 4.5))
     names = sorted({r["model"] for r in results})
     for index, name in enumerate(names):
-        for number, result in enumerate(r for r in results if r["model"] == name):
+        for number, result in enumerate(
+            r for r in results if r["model"] == name
+        ):
             axis.plot(
                 [p["step"] for p in result["curve"]],
                 [p["bit_errors_per_sequence"] for p in result["curve"]],
