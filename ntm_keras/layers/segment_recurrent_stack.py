@@ -17,7 +17,16 @@ from ntm_keras.layers.sinusoidal_position_encoding import (
 )
 
 # Per-step entries of a block's trace, concatenated over segments.
-_STEP_TRACES = ("read_weights", "write_weights", "erase", "add")
+_STEP_TRACES = (
+    "read_weights",
+    "write_weights",
+    "erase",
+    "add",
+    "allocation_weights",
+    "allocation_gates",
+    "write_gates",
+    "free_gates",
+)
 
 
 @keras.saving.register_keras_serializable(package="ntm_keras")
@@ -60,7 +69,9 @@ class SegmentRecurrentStack(keras.layers.Layer):
     Call arguments:
         inputs: `(batch_size, time, model_dim)`.
         memories: optional list of `(batch_size, memory_size, word_size)`,
-            one per block; None starts from the blocks' initial memories.
+            one per block (`(memory, usage)` pairs for blocks with
+            `addressing="dnc"`); None starts from the blocks' initial
+            memories.
         training: bool. Apply dropout.
         return_memories: bool. Also return the memories after the last
             segment.
@@ -129,13 +140,17 @@ class SegmentRecurrentStack(keras.layers.Layer):
         for block in self.blocks:
             if block.built:  # e.g. rebuilt from its config by `from_config`
                 continue
+            # A memory, or (memory, usage) for addressing="dnc".
             block.build(
-                segment_shape,
-                (inputs_shape[0], block.memory_size, block.word_size),
+                segment_shape, block.compute_output_shape(segment_shape)[1]
             )
 
     def get_initial_memories(self, batch_size):
-        """The blocks' learned initial memories, one `(B, N, W)` each."""
+        """The blocks' initial memories, one `(B, N, W)` each.
+
+        A block with `addressing="dnc"` gives `(memory, usage)` instead
+        (see `MemoryAugmentedTransformerBlock.get_initial_memory`).
+        """
         return [block.get_initial_memory(batch_size) for block in self.blocks]
 
     def _check_length(self, inputs):
@@ -226,7 +241,12 @@ class SegmentRecurrentStack(keras.layers.Layer):
             num_write_heads, word_size)`; `"self_attention"`
             `(batch_size, segments, num_heads, segment_length,
             segment_length)`; `"memory"` `(batch_size, segments,
-            memory_size, word_size)`, the memory after each segment.
+            memory_size, word_size)`, the memory after each segment. Blocks
+            with `addressing="dnc"` add the per-step `"allocation_weights"`
+            (as `"write_weights"`), `"allocation_gates"`, `"write_gates"`
+            `(batch_size, time, num_write_heads)`, `"free_gates"`
+            `(batch_size, time, num_read_heads)`, and `"usage"`
+            `(batch_size, segments, memory_size)` after each segment.
         """
         inputs = ops.convert_to_tensor(inputs)
         self._check_length(inputs)
@@ -258,6 +278,8 @@ class SegmentRecurrentStack(keras.layers.Layer):
                     return_trace=True,
                 )
                 memories[position] = memory
+                if isinstance(memory, (tuple, list)):  # (memory, usage)
+                    memory = memory[0]
                 steps[block.name].append(dict(trace, memory=memory))
         result = {}
         for name, per_segment in steps.items():

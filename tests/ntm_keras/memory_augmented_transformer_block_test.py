@@ -1,3 +1,4 @@
+import itertools
 import json
 
 import keras
@@ -7,8 +8,11 @@ import tensorflow as tf
 
 from ntm_keras.layers import MemoryAugmentedTransformerBlock
 from ntm_keras.layers.memory_augmented_transformer_block import (
+    segment_allocation,
+    segment_usage,
     sequential_write,
 )
+from ntm_keras.memory import addressing
 
 
 def _block(**kwargs):
@@ -214,7 +218,6 @@ def test_gradients_are_finite_with_zero_memory():
         ({"num_heads": 0}, ValueError, "num_heads"),
         ({"feed_forward_dim": 0}, ValueError, "feed_forward_dim"),
         ({"addressing": "lru"}, ValueError, r"addressing.*'ntm'"),
-        ({"addressing": "dnc"}, ValueError, r"addressing.*DNC"),
         ({"use_causal_mask": "yes"}, TypeError, "use_causal_mask"),
     ],
 )
@@ -236,3 +239,236 @@ def test_memory_of_the_wrong_shape_raises(memory_shape):
 def test_heads_that_do_not_divide_the_width_raise():
     with pytest.raises(ValueError, match="num_heads"):
         _block(num_heads=3)(_segment())
+
+
+# -- addressing="dnc" ------------------------------------------------------
+
+
+def _lifted(usage):
+    return addressing.EPSILON + (1.0 - addressing.EPSILON) * usage
+
+
+def _allocation_by_enumeration(usage, claims):
+    """`segment_allocation` by counting free patterns and loops.
+
+    Slot phi_j is the (k + 1)-th free slot with probability
+    f_j * sum over the patterns of phi_0 .. phi_{j-1} with exactly k free
+    slots of prod (f if free else u); claims interpolate between k's.
+    """
+    batch_size, steps, heads = claims.shape
+    size = usage.shape[-1]
+    result = np.zeros((batch_size, steps, heads, size))
+    for b in range(batch_size):
+        used = _lifted(usage[b].astype("float64"))
+        order = np.argsort(used, kind="stable")
+        count = steps * heads
+        table = np.zeros((count, size))  # A_k[slot]
+        for j, slot in enumerate(order):
+            for pattern in itertools.product((0, 1), repeat=j):
+                k = sum(pattern)
+                if k >= count:
+                    continue
+                probability = 1.0 - used[slot]
+                for free, earlier in zip(pattern, order[:j]):
+                    probability *= (
+                        1.0 - used[earlier] if free else used[earlier]
+                    )
+                table[k, slot] += probability
+        flat = claims[b].reshape(-1)
+        for q in range(count):
+            before = flat[:q].sum()
+            for k in range(count):
+                tent = max(0.0, 1.0 - abs(before - k))
+                result[b].reshape(count, size)[q] += tent * table[k]
+    return result
+
+
+def test_segment_allocation_matches_counting_free_patterns():
+    rng = np.random.default_rng(0)
+    usage = rng.uniform(size=(2, 4)).astype("float32")
+    claims = rng.uniform(size=(2, 3, 2)).astype("float32")
+    got = keras.ops.convert_to_numpy(segment_allocation(usage, claims))
+    expected = _allocation_by_enumeration(usage, claims)
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+    assert np.all(got.sum(axis=-1) <= 1.0 + 1e-6)
+
+
+def test_first_step_allocates_as_the_dnc():
+    usage = np.random.default_rng(1).uniform(size=(3, 6)).astype("float32")
+    claims = np.ones((3, 4, 1), "float32")
+    got = segment_allocation(usage, claims)[:, 0, 0]
+    np.testing.assert_allclose(
+        got, addressing.allocation_weights(usage), atol=1e-6
+    )
+
+
+def test_steps_that_claim_whole_slots_get_distinct_free_slots():
+    usage = np.array([[1.0, 0.0, 1.0, 0.0, 0.0, 1.0]], "float32")
+    claims = np.ones((1, 3, 1), "float32")
+    got = keras.ops.convert_to_numpy(segment_allocation(usage, claims))[0, :, 0]
+    np.testing.assert_allclose(np.sort(got, axis=-1)[:, -1], 1.0, atol=1e-5)
+    slots = np.argmax(got, axis=-1)
+    assert sorted(slots) == [1, 3, 4]  # the three free slots, once each
+    # A step whose predecessor claimed nothing takes the same slot.
+    claims[0, 0, 0] = 0.0
+    got = keras.ops.convert_to_numpy(segment_allocation(usage, claims))[0, :, 0]
+    assert np.argmax(got[0]) == np.argmax(got[1])
+
+
+def _usage_one_step_at_a_time(usage, write_weights, free_gates, read_weights):
+    """`addressing.update_usage` per step and write head, in order."""
+    usage = usage.copy()
+    steps, heads = write_weights.shape[1], write_weights.shape[2]
+    for t in range(steps):
+        for v in range(heads):
+            last = v == heads - 1  # the frees come after every head wrote
+            usage = keras.ops.convert_to_numpy(
+                addressing.update_usage(
+                    usage,
+                    write_weights[:, t, v],
+                    free_gates[:, t] * float(last),
+                    read_weights[:, t],
+                )
+            )
+    return usage
+
+
+def test_segment_usage_equals_the_dnc_usage_step_by_step():
+    rng = np.random.default_rng(2)
+    usage = rng.uniform(size=(2, 4)).astype("float32")
+    write_weights = 0.5 * rng.dirichlet(np.ones(4), size=(2, 3, 2))
+    read_weights = rng.dirichlet(np.ones(4), size=(2, 3, 2))
+    free_gates = rng.uniform(size=(2, 3, 2))
+    arrays = [
+        a.astype("float32") for a in (write_weights, free_gates, read_weights)
+    ]
+    got = segment_usage(usage, *arrays)
+    expected = _usage_one_step_at_a_time(usage, *arrays)
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+def _dnc_block(**kwargs):
+    return _block(addressing="dnc", **kwargs)
+
+
+def _usage(batch_size=2, seed=3):
+    rng = np.random.default_rng(seed)
+    return rng.uniform(size=(batch_size, 4)).astype("float32")
+
+
+def test_dnc_block_state_is_memory_and_usage_and_its_trace_is_consistent():
+    keras.utils.set_random_seed(0)
+    block = _dnc_block()
+    memory, usage = _memory(), _usage()
+    outputs, (new_memory, new_usage), trace = block(
+        _segment(), (memory, usage), return_trace=True
+    )
+    assert tuple(outputs.shape) == (2, 5, 8)
+    trace = {k: keras.ops.convert_to_numpy(v) for k, v in trace.items()}
+    # The write weighting mixes allocation and content under the gates, so
+    # it sums to at most the write gate.
+    total = trace["write_weights"].sum(axis=-1)
+    assert np.all(total <= trace["write_gates"] + 1e-5)
+    claims = trace["write_gates"] * trace["allocation_gates"]
+    np.testing.assert_allclose(
+        trace["allocation_weights"],
+        _allocation_by_enumeration(usage, claims),
+        rtol=1e-4,
+        atol=1e-5,
+    )
+    np.testing.assert_allclose(
+        new_memory,
+        _ntm_writes_one_step_at_a_time(
+            memory, trace["write_weights"], trace["erase"], trace["add"]
+        ),
+        rtol=1e-5,
+        atol=1e-5,
+    )
+    np.testing.assert_allclose(
+        new_usage,
+        _usage_one_step_at_a_time(
+            usage,
+            trace["write_weights"],
+            trace["free_gates"],
+            trace["read_weights"],
+        ),
+        rtol=1e-5,
+        atol=1e-5,
+    )
+    np.testing.assert_allclose(trace["usage"], new_usage)
+
+
+def test_dnc_block_starts_with_every_slot_free():
+    block = _dnc_block()
+    outputs, (memory, usage) = block(_segment())
+    initial_memory, initial_usage = block.get_initial_memory(2)
+    np.testing.assert_array_equal(initial_usage, np.zeros((2, 4)))
+    assert np.all(keras.ops.convert_to_numpy(usage) > 0)  # it wrote
+
+
+def test_dnc_padding_steps_do_not_write_claim_or_free():
+    keras.utils.set_random_seed(0)
+    block = _dnc_block()
+    segment, state = _segment(), (_memory(), _usage())
+    mask = np.array([[1, 1, 1, 0, 0]] * 2, bool)
+    outputs, padded = block(segment, state, padding_mask=mask)
+    short_outputs, short = block(segment[:, :3], state)
+    for got, want in zip(padded, short):
+        np.testing.assert_allclose(got, want, atol=1e-5)
+    np.testing.assert_allclose(outputs[:, :3], short_outputs, atol=1e-5)
+
+
+def test_dnc_config_and_keras_file_round_trip(tmp_path):
+    keras.utils.set_random_seed(0)
+    block = _dnc_block()
+    config = block.get_config()
+    assert config["addressing"] == "dnc"
+    restored = MemoryAugmentedTransformerBlock.from_config(config)
+    assert restored.get_config() == config
+    segment = keras.Input((5, 8), name="segment")
+    memory = keras.Input((4, 3), name="memory")
+    usage = keras.Input((4,), name="usage")
+    outputs, (new_memory, new_usage) = block(segment, (memory, usage))
+    model = keras.Model(
+        [segment, memory, usage], [outputs, new_memory, new_usage]
+    )
+    data = [_segment(), _memory(), _usage()]
+    expected = model.predict(data, verbose=0)
+    model.save(tmp_path / "dnc_block.keras")
+    loaded = keras.models.load_model(tmp_path / "dnc_block.keras")
+    for got, want in zip(loaded.predict(data, verbose=0), expected):
+        np.testing.assert_allclose(got, want, atol=1e-6)
+
+
+def test_dnc_gradients_are_finite_with_full_and_empty_usage():
+    keras.utils.set_random_seed(0)
+    block = _dnc_block()
+    segment = tf.constant(_segment())
+    usage = tf.constant([[0.0, 0.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0]])
+    memory = tf.zeros((2, 4, 3))
+    block(segment, (memory, usage))
+    with tf.GradientTape() as tape:
+        tape.watch([segment, memory, usage])
+        outputs, (new_memory, new_usage) = block(segment, (memory, usage))
+        loss = (
+            tf.reduce_sum(outputs**2)
+            + tf.reduce_sum(new_memory**2)
+            + tf.reduce_sum(new_usage)
+        )
+    weights = [
+        w for w in block.trainable_weights if "initial_memory" not in w.path
+    ]
+    sources = [segment, memory, usage, *weights]
+    for source, gradient in zip(sources, tape.gradient(loss, sources)):
+        assert gradient is not None, getattr(source, "path", "input")
+        assert np.all(np.isfinite(keras.ops.convert_to_numpy(gradient)))
+
+
+def test_dnc_block_needs_memory_and_usage_and_ntm_block_one_memory():
+    dnc, ntm = _dnc_block(), _block()
+    with pytest.raises(ValueError, match=r"`memory`.*\(memory, usage\)"):
+        dnc(_segment(), _memory())
+    with pytest.raises(ValueError, match=r"`memory`.*usage.*memory_size=4"):
+        dnc(_segment(), (_memory(), np.zeros((2, 5), "float32")))
+    with pytest.raises(ValueError, match=r"`memory`.*addressing='ntm'"):
+        ntm(_segment(), (_memory(), _usage()))

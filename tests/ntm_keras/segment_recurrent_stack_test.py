@@ -11,7 +11,7 @@ from ntm_keras.layers import (
 )
 
 
-def _stack(num_blocks=2, **kwargs):
+def _stack(num_blocks=2, addressing="ntm", **kwargs):
     keras.utils.set_random_seed(0)
     blocks = [
         MemoryAugmentedTransformerBlock(
@@ -19,6 +19,7 @@ def _stack(num_blocks=2, **kwargs):
             feed_forward_dim=16,
             memory_size=4,
             word_size=3,
+            addressing=addressing,
             name=f"block_{index}",
         )
         for index in range(num_blocks)
@@ -45,16 +46,35 @@ def _by_hand(stack, sequence):
     return np.concatenate(outputs, axis=1), memories
 
 
-@pytest.mark.parametrize("steps", [12, 10])
-def test_stack_equals_blocks_run_segment_by_segment(steps):
-    stack = _stack()
+@pytest.mark.parametrize(
+    "steps, addressing", [(12, "ntm"), (10, "ntm"), (10, "dnc")]
+)
+def test_stack_equals_blocks_run_segment_by_segment(steps, addressing):
+    stack = _stack(addressing=addressing)
     sequence = _sequence(steps)
     outputs, memories = stack(sequence, return_memories=True)
     expected, expected_memories = _by_hand(stack, sequence)
     assert tuple(outputs.shape) == (2, steps, 8)
     np.testing.assert_allclose(outputs, expected, atol=1e-5)
-    for got, want in zip(memories, expected_memories):
-        np.testing.assert_allclose(got, want, atol=1e-5)
+    got, want = (
+        keras.tree.flatten(memories),
+        keras.tree.flatten(expected_memories),
+    )
+    assert len(got) == len(want) == (4 if addressing == "dnc" else 2)
+    for got_part, want_part in zip(got, want):
+        np.testing.assert_allclose(got_part, want_part, atol=1e-5)
+
+
+def test_trace_of_dnc_blocks_has_usage_and_allocation():
+    stack = _stack(addressing="dnc")
+    sequence = _sequence(10)
+    _, memories = stack(sequence, return_memories=True)
+    block = stack.trace(sequence)["block_0"]
+    assert tuple(block["allocation_weights"].shape) == (2, 10, 1, 4)
+    assert tuple(block["write_gates"].shape) == (2, 10, 1)
+    assert tuple(block["usage"].shape) == (2, 3, 4)
+    assert tuple(block["memory"].shape) == (2, 3, 4, 3)
+    np.testing.assert_allclose(block["usage"][:, -1], memories[0][1], atol=1e-5)
 
 
 def test_the_memory_carries_the_first_segment_to_later_ones():

@@ -211,6 +211,29 @@ def ntm_transformer(
         logits (tokens) or probabilities (bits) `(batch_size, time,
         output_dim)`.
     """
+    return _memory_transformer("ntm", **locals())
+
+
+def _memory_transformer(
+    addressing,
+    *,
+    input_dim,
+    output_dim,
+    modality,
+    num_layers,
+    model_dim,
+    num_heads,
+    feed_forward_dim,
+    segment_length,
+    memory_size,
+    word_size,
+    num_read_heads,
+    num_write_heads,
+    dropout,
+    tie_embeddings,
+    name,
+):
+    """Builds `ntm_transformer` or `dnc_transformer` (see their docstrings)."""
     parts.check_sizes(
         input_dim=input_dim,
         output_dim=output_dim,
@@ -229,6 +252,7 @@ def ntm_transformer(
             word_size=word_size,
             num_read_heads=num_read_heads,
             num_write_heads=num_write_heads,
+            addressing=addressing,
             dropout=dropout,
             name=f"memory_block_{index}",
         )
@@ -252,3 +276,91 @@ def ntm_transformer(
         found["outputs"] = sequence_io.output_layer(modality, output_dim)
     inputs = sequence_io.sequence_input(modality, input_dim, "inputs")
     return keras.Model(inputs, forward(found, inputs), name=name)
+
+
+@register(
+    "dnc_transformer",
+    description=(
+        "Transformer with a DNC-allocated memory carried across 32-step "
+        "segments (4 x 128)."
+    ),
+    tags=("transformer", "memory", "language_model"),
+    compile_defaults=functools.partial(
+        _compile_defaults, warmup_steps=400, learning_rate=2e-3
+    ),
+    attention_scores=attention_scores,
+)
+@register(
+    "dnc_transformer_tiny",
+    description="One small DNC-allocated memory block, for tests and quick "
+    "runs.",
+    tags=("transformer", "memory", "language_model", "tiny"),
+    defaults={
+        "num_layers": 1,
+        "model_dim": 32,
+        "num_heads": 2,
+        "feed_forward_dim": 64,
+        "segment_length": 8,
+        "memory_size": 8,
+        "word_size": 16,
+    },
+    compile_defaults=functools.partial(
+        _compile_defaults, warmup_steps=100, learning_rate=3e-3
+    ),
+    attention_scores=attention_scores,
+)
+def dnc_transformer(
+    *,
+    input_dim: int = 65,
+    output_dim: int = 65,
+    modality: str = "tokens",
+    num_layers: int = 4,
+    model_dim: int = 128,
+    num_heads: int = 4,
+    feed_forward_dim: int = 512,
+    segment_length: int = 32,
+    memory_size: int = 32,
+    word_size: int = 32,
+    num_read_heads: int = 1,
+    num_write_heads: int = 1,
+    dropout: float = 0.1,
+    tie_embeddings: bool = True,
+    name: str = "dnc_transformer",
+) -> keras.Model:
+    """Builds `ntm_transformer` with DNC allocation for the memory writes.
+
+    The same model as `ntm_transformer` (same arguments, embedding,
+    segments, causal attention within a segment, one memory per block),
+    with `MemoryAugmentedTransformerBlock(addressing="dnc")`: each write
+    head mixes its content weighting with the DNC's usage-based allocation
+    (an allocation gate and a write gate per head, a free gate per read
+    head), so that successive steps and segments write to free slots
+    instead of finding them by content. Each block's state is `(memory,
+    usage)`; `stream` carries it like a memory. Temporal links and read
+    modes are left out (see the block's docstring). Parameters:
+    `ntm_transformer`'s plus `D (3 V + R)` weights and biases per block.
+
+    Args:
+        input_dim: int. Input vocabulary size, or bits per input step.
+        output_dim: int. Output vocabulary size, or bits per output step.
+        modality: str. `"tokens"` or `"bits"`.
+        num_layers: int. Memory-augmented blocks, each with its own memory.
+        model_dim: int. Model width d_model; even, divisible by `num_heads`.
+        num_heads: int. Attention heads per block.
+        feed_forward_dim: int. Inner width of the feed-forward layers.
+        segment_length: int. Steps per segment: the attention window.
+        memory_size: int. Memory slots N per block.
+        word_size: int. Width W of each memory slot.
+        num_read_heads: int. Read heads per step and block.
+        num_write_heads: int. Write heads per step and block.
+        dropout: float. Dropout on embeddings, residuals and attention.
+        tie_embeddings: bool. Use the embedding matrix as the output
+            projection (tokens with `input_dim == output_dim` only).
+        name: str. The model's name.
+
+    Returns:
+        An uncompiled Functional `keras.Model` with input `"inputs"` and
+        logits (tokens) or probabilities (bits) `(batch_size, time,
+        output_dim)`.
+    """
+    return _memory_transformer("dnc", **locals())

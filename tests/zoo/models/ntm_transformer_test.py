@@ -67,6 +67,24 @@ def test_streaming_ten_times_the_training_length_matches_one_call():
     assert not np.allclose(fresh, streamed[:, -16:], atol=1e-4)
 
 
+def test_dnc_transformer_streams_its_memory_and_usage():
+    keras.utils.set_random_seed(0)
+    model = zoo.get("dnc_transformer_tiny", input_dim=7, output_dim=7)
+    ntm = zoo.get("ntm_transformer_tiny", input_dim=7, output_dim=7)
+    # Per block: an allocation and a write gate per write head, a free gate
+    # per read head, each from the model width (weights and biases).
+    assert model.count_params() - ntm.count_params() == 3 * (32 + 1)
+    ids = np.random.default_rng(1).integers(1, 7, size=(2, 48))
+    streamed, memories = ntm_transformer.stream(model, ids, 16)
+    np.testing.assert_allclose(
+        streamed, model.predict(ids, verbose=0), atol=1e-4
+    )
+    memory, usage = memories[0]
+    assert tuple(memory.shape) == (2, 8, 16) and tuple(usage.shape) == (2, 8)
+    trace = ntm_transformer.memory_trace(model, ids[:, :16])
+    assert "allocation_weights" in trace["memory_block_0"]
+
+
 def test_outputs_depend_only_on_earlier_inputs_across_segments():
     model = zoo.get("ntm_transformer_tiny", input_dim=5, output_dim=5)
     ids = np.random.default_rng(0).integers(1, 5, size=(2, 20))

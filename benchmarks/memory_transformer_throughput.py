@@ -1,0 +1,166 @@
+"""Training tokens per second: memory Transformers against `transformer_lm`.
+
+    python benchmarks/memory_transformer_throughput.py \
+        --out notes/data/memory-transformer-throughput.json
+
+Experiment 6 of `notes/memory-transformer.md`. Each model (`NAME` or
+`NAME:key=value,...` for zoo overrides) trains with `train_on_batch` on
+random token ids (vocabulary 65, as Tiny Shakespeare) of `--length` steps
+in batches of `--batch-size`, Adam and sparse cross-entropy, after
+`--warmup` steps that include tracing; the median of `--repeats` windows of
+`--steps` steps gives tokens per second. The models run one after the
+other in the same process, so their ratio is meaningful on a noisy
+machine. A model may set its own length with `length=...` among its
+overrides (the memory models see `--length` steps, `segment_length` at a
+time; `transformer_lm` attends over its whole input, so
+`transformer_lm:length=32` has the memory models' window).
+
+Diagnostics (`--patch`), for profiling only, change the memory block in
+this process: `summed_write` replaces the exact composition of the
+segment's writes (`sequential_write`) by one summed add, `no_memory`
+removes the read and the write (the block becomes a plain decoder block
+run segment by segment).
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+from keras import ops  # noqa: E402
+
+import zoo  # noqa: E402
+from ntm_keras.layers import (  # noqa: E402
+    memory_augmented_transformer_block as block_module,
+)
+
+VOCABULARY = 65
+
+
+def _summed_write(memory, weights, erase, add):
+    return memory + ops.einsum("btvn,btvw->bnw", weights, add)
+
+
+def apply_patch(patch):
+    if patch == "summed_write":
+        block_module.sequential_write = _summed_write
+    elif patch == "no_memory":
+        cls = block_module.MemoryAugmentedTransformerBlock
+
+        def call(self, inputs, memory=None, padding_mask=None, **kwargs):
+            if memory is None:
+                memory = self.get_initial_memory(ops.shape(inputs)[0])
+            outputs, _ = self._self_attention_sublayer(
+                inputs, padding_mask, self.use_causal_mask, None
+            )
+            return self._feed_forward_sublayer(outputs, None), memory
+
+        cls.call = call
+    elif patch != "none":
+        raise ValueError(f"Invalid `--patch`: {patch!r}.")
+
+
+def parse_model(text):
+    name, _, rest = text.partition(":")
+    overrides = {}
+    for item in filter(None, rest.split(",")):
+        key, _, value = item.partition("=")
+        overrides[key] = (
+            value if value in ("ntm", "dnc") else json.loads(value.lower())
+        )
+    return name, overrides
+
+
+def measure(text, args):
+    name, overrides = parse_model(text)
+    length = overrides.pop("length", args.length)
+    keras.utils.set_random_seed(0)
+    model = zoo.get(
+        name, input_dim=VOCABULARY, output_dim=VOCABULARY, **overrides
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-4),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        jit_compile=args.jit_compile == "on",
+    )
+    rng = np.random.default_rng(0)
+    inputs = rng.integers(0, VOCABULARY, (args.batch_size, length))
+    targets = rng.integers(0, VOCABULARY, (args.batch_size, length))
+    started = time.perf_counter()
+    for _ in range(args.warmup):
+        model.train_on_batch(inputs, targets)
+    warmup_seconds = time.perf_counter() - started
+    rates = []
+    for _ in range(args.repeats):
+        started = time.perf_counter()
+        for _ in range(args.steps):
+            model.train_on_batch(inputs, targets)
+        seconds = time.perf_counter() - started
+        rates.append(args.steps * args.batch_size * length / seconds)
+    result = {
+        "model": text,
+        "length": length,
+        "parameters": int(model.count_params()),
+        "tokens_per_second": round(statistics.median(rates), 1),
+        "windows": [round(r, 1) for r in rates],
+        "warmup_seconds": round(warmup_seconds, 1),
+    }
+    print(json.dumps(result), flush=True)
+    return result
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "models",
+        nargs="*",
+        default=["transformer_lm:length=32", "ntm_transformer"],
+    )
+    parser.add_argument("--length", type=int, default=128)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--jit-compile", choices=("on", "off"), default="off")
+    parser.add_argument(
+        "--patch",
+        choices=("none", "summed_write", "no_memory"),
+        default="none",
+    )
+    parser.add_argument("--note", default="")
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args(argv)
+    apply_patch(args.patch)
+    results = [measure(text, args) for text in args.models]
+    reference = results[0]["tokens_per_second"]
+    for result in results:
+        result["ratio_to_first"] = round(
+            result["tokens_per_second"] / reference, 3
+        )
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    report = {
+        "command": " ".join(["python", *sys.argv]),
+        "commit": commit,
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs (shared)",
+        "arguments": vars(args),
+        "results": results,
+    }
+    with open(args.out, "w") as file:
+        file.write(json.dumps(report, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
