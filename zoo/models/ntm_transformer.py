@@ -286,7 +286,7 @@ def _memory_transformer(
     ),
     tags=("transformer", "memory", "language_model"),
     compile_defaults=functools.partial(
-        _compile_defaults, warmup_steps=400, learning_rate=2e-3
+        parts.warmup_compile_defaults, warmup_steps=400, learning_rate=2e-3
     ),
     attention_scores=attention_scores,
 )
@@ -305,7 +305,7 @@ def _memory_transformer(
         "word_size": 16,
     },
     compile_defaults=functools.partial(
-        _compile_defaults, warmup_steps=100, learning_rate=3e-3
+        parts.warmup_compile_defaults, warmup_steps=100, learning_rate=3e-3
     ),
     attention_scores=attention_scores,
 )
