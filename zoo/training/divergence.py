@@ -95,7 +95,8 @@ class NonFiniteGuard(keras.callbacks.Callback):
             return None
         report = self.report
         return TrainingDiverged(
-            f"training diverged: the {report['tensor']} was "
+            f"training diverged: the {report['tensor']} "
+            f"{'were' if ' and ' in report['tensor'] else 'was'} "
             f"{report['value']} at epoch {report['epoch']}, batch "
             f"{report['batch']}; stopped there. No checkpoint of a "
             "non-finite epoch was saved. Try a lower --learning-rate or "

@@ -229,7 +229,7 @@ def train(
     memory_budget.check_training_memory(
         model,
         options["batch_size"],
-        _longest_time_steps(task),
+        _longest_time_steps(task, options["batch_size"]),
         describe=f"{model_name} on {task_name}",
     )
     _check_one_batch(model, task, options["batch_size"])
@@ -286,12 +286,17 @@ def resume(run_dir, *, epochs=None, verbose="auto"):
     return _fit(run_dir, config, task, model, state=state, verbose=verbose)
 
 
-def _longest_time_steps(task):
-    """The most time steps of a validation or test batch of `task`."""
+def _longest_time_steps(task, batch_size):
+    """The most time steps of a validation or test batch of `task`.
+
+    Batches are padded to their longest sequence, so a batch of
+    `batch_size` shows the time steps a train batch at the task's length
+    range will have.
+    """
     longest = 1
     for split in ("validation", "test"):
         try:
-            inputs, _, _ = next(iter(task.dataset(split, 1)))
+            inputs, _, _ = next(iter(task.dataset(split, batch_size)))
         except (StopIteration, ValueError):
             continue
         for part in keras.tree.flatten(inputs):
