@@ -72,9 +72,13 @@ def _state_width(layer):
 
 def _attention_heads(model):
     """The head counts of every attention layer inside `model`."""
+    from ntm_keras.layers import MultiHeadAttention
+
     heads = []
     for layer in model._flatten_layers(include_self=False, recursive=True):
-        if isinstance(layer, keras.layers.MultiHeadAttention):
+        if isinstance(
+            layer, (keras.layers.MultiHeadAttention, MultiHeadAttention)
+        ):
             heads.append(layer.num_heads)
     return heads
 
