@@ -385,3 +385,36 @@ def test_translate_refuses_a_beam_width_below_one(tmp_path, capsys, width):
 def test_translate_refuses_an_empty_sentence(tmp_path, capsys, sentence):
     assert cli.main(["translate", str(tmp_path), sentence]) == 2
     assert f"Invalid sentence: received {sentence!r}" in _error(capsys)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["train", "lstm_tiny"], "needs a MODEL and --task TASK"),
+        (
+            ["train", "lstm_tiny", "--task", "copy", "--set", "units"],
+            "Invalid `--set`: received 'units'; expected key=value",
+        ),
+        (
+            ["train", "lstm_tiny", "--task", "copy", "--epochs", "0"],
+            "Invalid `epochs`: received 0; expected a value >= 1.",
+        ),
+        (
+            ["train", "lstm_tiny", "--task", "copy", "--curriculum", "dubl"],
+            "Invalid `curriculum`: received 'dubl'",
+        ),
+        (
+            ["train", "lstm_tiny", "--task", "copy", "--global-clipnorm=inf"],
+            "Invalid `global_clipnorm`: received inf; expected a finite",
+        ),
+        (["eval", "RUN", "--lengths", "4,x"], "Invalid `--lengths`"),
+    ],
+)
+def test_more_bad_options_get_one_line(tmp_path, capsys, arguments, message):
+    if arguments[0] == "train":
+        arguments = [*arguments, "--log-dir", str(tmp_path / "runs")]
+    else:
+        arguments = [arguments[0], str(tmp_path), *arguments[2:]]
+    assert cli.main(arguments) == 2
+    assert message in _error(capsys)
+    assert not (tmp_path / "runs").exists()
