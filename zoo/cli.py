@@ -3,6 +3,7 @@
 import argparse
 import os
 import sys
+import warnings
 
 # Exit codes of `ntm-keras`: 0 success, 1 a file-system error (a disk that
 # is full or unreadable), 2 bad input (the message says which), 3 training
@@ -472,6 +473,12 @@ def main(argv=None):
     }
     from zoo.training.divergence import TrainingDiverged
 
+    def one_line_warning(message, *_):
+        print(f"ntm-keras {args.command}: warning: {message}", file=sys.stderr)
+
+    # Warnings (a damaged checkpoint, an ignored preset) as one line each.
+    previous_showwarning = warnings.showwarning
+    warnings.showwarning = one_line_warning
     try:
         handlers[args.command](args)
     except (ValueError, TypeError) as error:
@@ -489,6 +496,8 @@ def main(argv=None):
             file=sys.stderr,
         )
         return EXIT_FILE_SYSTEM
+    finally:
+        warnings.showwarning = previous_showwarning
     return 0
 
 

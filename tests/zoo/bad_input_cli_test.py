@@ -32,7 +32,7 @@ def _error(capsys):
     lines = [
         line
         for line in capsys.readouterr().err.splitlines()
-        if line.startswith("ntm-keras ")
+        if line.startswith("ntm-keras ") and ": error: " in line
     ]
     assert len(lines) == 1, lines
     assert "Traceback" not in lines[0]
@@ -356,6 +356,22 @@ def test_eval_on_a_read_only_run_is_refused_before_evaluating(run_copy, capsys):
         run_copy.chmod(0o700)
     assert code == 2
     assert "is not writable" in _error(capsys)
+
+
+def test_a_damaged_checkpoint_is_one_warning_line_at_the_command(
+    run_copy, capsys
+):
+    damaged = run_copy / "checkpoints" / "epoch-00002.keras"
+    damaged.write_bytes(damaged.read_bytes()[:1000])
+    assert cli.main(["train", "--resume", str(run_copy)]) == 0
+    err = capsys.readouterr().err
+    assert (
+        "ntm-keras train: warning: Damaged checkpoint "
+        f"{damaged}: it is not a complete .keras (zip) archive"
+    ) in err
+    assert "Traceback" not in err
+    last = json.loads((run_copy / "checkpoints" / "last.json").read_text())
+    assert last["epoch"] == 2  # epoch 2 redone from epoch 1's checkpoint
 
 
 def test_an_os_error_at_the_boundary_is_one_line(monkeypatch, capsys):
