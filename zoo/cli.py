@@ -3,6 +3,14 @@
 import argparse
 import os
 import sys
+import warnings
+
+# Exit codes of `ntm-keras`: 0 success, 1 a file-system error (a disk that
+# is full or unreadable), 2 bad input (the message says which), 3 training
+# stopped at a non-finite loss or gradient.
+EXIT_FILE_SYSTEM = 1
+EXIT_BAD_INPUT = 2
+EXIT_DIVERGED = 3
 
 
 def parse_sets(pairs):
@@ -163,6 +171,7 @@ def build_parser():
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="train a zoo model on a task")
+    parser.train_parser = train  # its defaults tell what --resume was given
     train.add_argument("model", nargs="?", help="a name from `ntm-keras list`")
     train.add_argument("--task", help="a task name from `ntm-keras list`")
     add_training_options(train)
@@ -216,6 +225,17 @@ def build_parser():
     )
     preset.add_argument("run_dir")
     preset.add_argument("name", help="the preset's name, e.g. copy")
+    preset.add_argument(
+        "--out",
+        default=None,
+        help="directory to write to (default: $NTM_KERAS_PRESETS, else "
+        "~/.ntm_keras/presets)",
+    )
+    preset.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an existing preset of that name",
+    )
     _add_checkpoint_option(preset)
 
     sample = commands.add_parser(
@@ -261,11 +281,36 @@ def build_parser():
     return parser
 
 
+# What `--resume` cannot change: the run's own options, read from its
+# config.json. `--epochs` can change (a new total).
+_FIXED_ON_RESUME = ("model", "task", "set", "data_dir", "log_dir")
+
+
+def _options_given_with_resume(args):
+    """The options of `train` given besides --resume and --epochs."""
+    parser_defaults = build_parser().train_parser
+    given = []
+    for name in (*_FIXED_ON_RESUME, *args.training_option_names):
+        if name == "epochs":
+            continue
+        if getattr(args, name) != parser_defaults.get_default(name):
+            given.append("--" + name.replace("_", "-"))
+    return ["MODEL" if flag == "--model" else flag for flag in given]
+
+
 def run_train(args):
     from zoo import training
 
     options = training_options(args)
     if args.resume:
+        given = _options_given_with_resume(args)
+        if given:
+            raise ValueError(
+                f"Invalid options with --resume: received {given}; a "
+                "resumed run keeps the model, task and options in its "
+                "config.json, and only --epochs can change. Drop them, or "
+                "start a new run without --resume."
+            )
         return training.resume(args.resume, epochs=options.get("epochs"))
     if not args.model or not args.task:
         raise ValueError(
@@ -331,7 +376,11 @@ def run_preset(args):
     from zoo.inference import export_preset
 
     path = export_preset.export_preset(
-        args.run_dir, args.name, which=args.checkpoint
+        args.run_dir,
+        args.name,
+        which=args.checkpoint,
+        directory=args.out,
+        overwrite=args.overwrite,
     )
     print(f"Wrote {path} and {path.with_suffix('').with_suffix('.json')}")
 
@@ -353,8 +402,10 @@ def run_sample(args):
 
 
 def run_translate(args):
+    from ntm_keras import validation
     from zoo.inference import translation
 
+    validation.check_positive_int("beam_width", args.beam_width)
     if args.bleu:
         beam_width = args.beam_width if args.beam_width > 1 else 1
         score, rows, path = translation.bleu_run(
@@ -379,6 +430,12 @@ def run_translate(args):
             "`ntm-keras translate` needs English sentences, e.g. "
             '`ntm-keras translate RUN_DIR "How are you?"`, or --bleu.'
         )
+    for sentence in args.sentences:
+        if not sentence.strip():
+            raise ValueError(
+                f"Invalid sentence: received {sentence!r}; expected an "
+                "English sentence with at least one word."
+            )
     greedy = translation.translate_run(
         args.run_dir, args.sentences, which=args.checkpoint
     )
@@ -441,11 +498,33 @@ def main(argv=None):
         "list": run_list,
         "describe": run_describe,
     }
+    from zoo.training.divergence import TrainingDiverged
+
+    def one_line_warning(message, *_):
+        print(f"ntm-keras {args.command}: warning: {message}", file=sys.stderr)
+
+    # Warnings (a damaged checkpoint, an ignored preset) as one line each.
+    previous_showwarning = warnings.showwarning
+    warnings.showwarning = one_line_warning
     try:
         handlers[args.command](args)
     except (ValueError, TypeError) as error:
         print(f"ntm-keras {args.command}: error: {error}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
+    except TrainingDiverged as error:
+        print(f"ntm-keras {args.command}: error: {error}", file=sys.stderr)
+        return EXIT_DIVERGED
+    except OSError as error:
+        # Checked before the work where we can (writable directories); this
+        # catches what no check can foresee, e.g. a disk that fills up.
+        print(
+            f"ntm-keras {args.command}: error: {error.strerror or error}"
+            + (f": {error.filename}" if error.filename else ""),
+            file=sys.stderr,
+        )
+        return EXIT_FILE_SYSTEM
+    finally:
+        warnings.showwarning = previous_showwarning
     return 0
 
 

@@ -224,6 +224,10 @@ def load_stories(size, data_dir=None, tfds_dir=None, download=False):
         `babi_format.Story` (lines not kept); `sources[split][task_number]`
         is the file each task was read from, relative to the bAbI folder.
     """
+    if not download and data_directory.data_root(data_dir) is not None:
+        # The directory the user names must hold the files even when TFDS'
+        # cache is prepared, so that a wrong path never passes silently.
+        task_files(find_babi_root(data_dir), size)
     builder = BabiQa(config=SIZES[size], data_dir=tfds_dir)
     if not builder.is_prepared():
         manual_dir = None

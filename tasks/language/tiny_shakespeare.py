@@ -3,6 +3,7 @@
 Legend: B = batch size, T = context length (steps), N = vocabulary size.
 """
 
+import hashlib
 import os
 
 import numpy as np
@@ -25,6 +26,33 @@ HOW_TO_GET = (
     "the file tensorflow-datasets checks)."
 )
 SPLITS = ("train", "validation", "test")
+# The SHA-256 that TFDS' tiny_shakespeare builder registers for input.txt.
+SHA256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
+
+
+def check_input_file(path):
+    """Raises `MissingDataError` naming `path` unless it is the real file.
+
+    The file must be non-empty and have TFDS' registered SHA-256. Checking
+    it ourselves gives the path and the fix instead of TFDS' checksum
+    traceback, and it is what lets a prepared TFDS cache stand for the
+    file: the cache can only have been made from a file with this checksum.
+    """
+    size = os.path.getsize(path)
+    if size == 0:
+        raise data_directory.MissingDataError(
+            f"Invalid data file {path}: it is empty. {HOW_TO_GET}"
+        )
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    if digest.hexdigest() != SHA256:
+        raise data_directory.MissingDataError(
+            f"Invalid data file {path}: its SHA-256 is "
+            f"{digest.hexdigest()[:8]}... ({size:,} bytes), not the "
+            f"Tiny Shakespeare file's. {HOW_TO_GET}"
+        )
 
 
 def load_texts(data_dir=None, tfds_dir=None):
@@ -34,7 +62,10 @@ def load_texts(data_dir=None, tfds_dir=None):
     download is the file `input.txt` of the data directory (TFDS'
     `manual_dir`), so this works offline; without the file TFDS downloads it
     when online. The prepared data set is cached under `tfds_dir`, which must
-    be writable and is kept apart from the data directory.
+    be writable and is kept apart from the data directory. When a data
+    directory is set, its file is checked (present, non-empty, TFDS'
+    checksum) even if the cache is prepared, so a wrong directory never
+    trains on a cache silently.
 
     Args:
         data_dir: path or None (`NTM_KERAS_DATA`). Holds
@@ -47,11 +78,21 @@ def load_texts(data_dir=None, tfds_dir=None):
     """
     import tensorflow_datasets as tfds
 
-    builder = tfds.builder("tiny_shakespeare", data_dir=tfds_dir)
-    if not builder.is_prepared():
+    path = None
+    if data_directory.data_root(data_dir) is not None:
+        # The directory the user names is the one read: its file must be
+        # there and intact even when TFDS' cache is prepared (the cache
+        # holds exactly a file with the checksum checked here).
         path = data_directory.find_file(
             "tiny_shakespeare", data_dir, FOLDER, FILE, HOW_TO_GET
         )
+        check_input_file(path)
+    builder = tfds.builder("tiny_shakespeare", data_dir=tfds_dir)
+    if not builder.is_prepared():
+        if path is None:
+            path = data_directory.find_file(
+                "tiny_shakespeare", data_dir, FOLDER, FILE, HOW_TO_GET
+            )
         builder.download_and_prepare(
             download_config=tfds.download.DownloadConfig(
                 manual_dir=os.fspath(path.parent)

@@ -152,3 +152,68 @@ def test_data_directory_comes_from_the_environment(real_task, monkeypatch):
     assert found == pathlib.Path(real_task.data_dir) / "tiny_shakespeare" / (
         "input.txt"
     )
+
+
+class _PreparedBuilder:
+    """Stands for a prepared TFDS cache (as in ~/tensorflow_datasets)."""
+
+    def is_prepared(self):
+        return True
+
+    def as_dataset(self, split):
+        import tensorflow as tf
+
+        return tf.data.Dataset.from_tensors({"text": _fixture_texts()[split]})
+
+
+@pytest.fixture
+def prepared_cache(monkeypatch):
+    import tensorflow_datasets as tfds
+
+    monkeypatch.setattr(tfds, "builder", lambda *a, **k: _PreparedBuilder())
+
+
+def test_a_named_data_directory_is_read_even_with_a_prepared_cache(
+    prepared_cache, tmp_path
+):
+    missing = tmp_path / "nonexistent"
+    with pytest.raises(data_directory.MissingDataError, match=str(missing)):
+        tiny_shakespeare.load_texts(str(missing))
+    # Without a data directory, the prepared cache is what is read.
+    assert tiny_shakespeare.load_texts(None) == _fixture_texts()
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [(b"", "it is empty"), (b"First Citizen:\n" * 10, "its SHA-256 is")],
+)
+def test_an_empty_or_corrupt_input_file_is_named(
+    prepared_cache, tmp_path, content, expected, monkeypatch
+):
+    monkeypatch.delenv("NTM_KERAS_DATA", raising=False)
+    path = tmp_path / "tiny_shakespeare" / "input.txt"
+    path.parent.mkdir()
+    path.write_bytes(content)
+    with pytest.raises(data_directory.MissingDataError) as error:
+        tiny_shakespeare.load_texts(str(tmp_path))
+    assert str(path) in str(error.value) and expected in str(error.value)
+
+
+def test_a_corrupt_file_without_a_cache_is_named_not_a_tfds_traceback(
+    tmp_path,
+):
+    path = tmp_path / "tiny_shakespeare" / "input.txt"
+    path.parent.mkdir()
+    path.write_text("not Shakespeare")
+    with pytest.raises(data_directory.MissingDataError, match=str(path)):
+        tasks.get(
+            "tiny_shakespeare",
+            data_dir=str(tmp_path),
+            tfds_dir=str(tmp_path / "tfds"),
+        )
+
+
+def test_the_real_file_passes_the_check(real_task):
+    tiny_shakespeare.check_input_file(
+        pathlib.Path(real_task.data_dir) / "tiny_shakespeare" / "input.txt"
+    )

@@ -11,7 +11,11 @@ from zoo import preset_store
 
 @pytest.fixture
 def preset_dir(tmp_path, monkeypatch):
-    monkeypatch.setattr(preset_store, "PRESET_DIR", tmp_path / "presets")
+    # No shipped presets, and the user's in a temporary directory.
+    monkeypatch.setattr(preset_store, "PRESET_DIR", tmp_path / "shipped")
+    monkeypatch.setenv(
+        preset_store.ENVIRONMENT_VARIABLE, str(tmp_path / "presets")
+    )
     return tmp_path / "presets"
 
 

@@ -111,6 +111,8 @@ def evaluate_lengths(
     validation.check_positive_int("num_sequences", num_sequences)
     validation.check_choice("which", which, ("best", "last"))
     config = run_files.read_config(run_dir)
+    # Checked now, not after the whole evaluation has run.
+    run_files.check_writable_directory("run_dir", run_dir / EVAL_DIR)
     task_name = config["task"]["name"]
     options = dict(config["task"]["options"])
     option, axis, training_option = generalisation_option(task_name, options)

@@ -1,12 +1,16 @@
-"""Turning a finished run into a preset shipped with the package."""
+"""Turning a finished run into a preset (the user's, or one to ship)."""
 
 import pathlib
+
+import numpy as np
 
 from zoo import preset_store, registry
 from zoo.training import checkpointing, run_files
 
 
-def export_preset(run_dir, preset, *, which="best"):
+def export_preset(
+    run_dir, preset, *, which="best", directory=None, overwrite=False
+):
     """Saves a run's model as preset `preset` of its zoo entry.
 
     The metadata keeps the model options that differ from the entry's
@@ -17,6 +21,9 @@ def export_preset(run_dir, preset, *, which="best"):
         run_dir: path. A finished run directory.
         preset: str. The preset's name, e.g. `"copy"`.
         which: str. `"best"` or `"last"` checkpoint.
+        directory: optional path. Where to write; defaults to the user's
+            preset directory (`zoo.preset_store.user_preset_dir()`).
+        overwrite: bool. Replace an existing preset of that name.
 
     Returns:
         pathlib.Path of the written weights file.
@@ -24,6 +31,10 @@ def export_preset(run_dir, preset, *, which="best"):
     run_dir = pathlib.Path(run_dir)
     config = run_files.read_config(run_dir)
     name = config["model"]["name"]
+    # Refused names and unwritable directories before loading anything.
+    preset_store.check_preset_target(
+        name, preset, directory=directory, overwrite=overwrite
+    )
     defaults = registry.describe(name).defaults
     overrides = {
         key: value
@@ -31,6 +42,13 @@ def export_preset(run_dir, preset, *, which="best"):
         if defaults.get(key) != value
     }
     model = checkpointing.load_checkpoint(run_dir, which)
+    for weight in model.weights:
+        if not np.all(np.isfinite(np.asarray(weight))):
+            raise ValueError(
+                f"Invalid `run_dir`: the {which} checkpoint of "
+                f"{str(run_dir)!r} has non-finite weights ({weight.path}); "
+                "expected a run that did not diverge."
+            )
     metadata = {
         "model": name,
         "preset": preset,
@@ -51,4 +69,11 @@ def export_preset(run_dir, preset, *, which="best"):
     metadata["evaluations"] = {
         path.stem: run_files.read_json(path)["rows"] for path in evaluations
     }
-    return preset_store.save_preset(model, name, preset, metadata)
+    return preset_store.save_preset(
+        model,
+        name,
+        preset,
+        metadata,
+        directory=directory,
+        overwrite=overwrite,
+    )

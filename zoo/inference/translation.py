@@ -43,6 +43,12 @@ def translate(model, task, sentences, *, beam_width=1, batch_size=256):
         sentences = [sentences]
     if not sentences:
         return []
+    for sentence in sentences:
+        if not isinstance(sentence, str) or not sentence.strip():
+            raise ValueError(
+                f"Invalid `sentences`: received {sentence!r}; expected "
+                "English sentences with at least one word each."
+            )
     sampler = make_sampler(beam_width)
     batch_size = validation.check_positive_int("batch_size", batch_size)
     source = task.encode_source(sentences)  # (B, L)
@@ -150,6 +156,9 @@ def bleu_run(run_dir, *, split="test", limit=None, beam_width=1, which="best"):
     from zoo.inference import evaluation
     from zoo.training import run_files
 
+    run_files.check_writable_directory(
+        "run_dir", pathlib.Path(run_dir) / evaluation.EVAL_DIR
+    )
     task, model = _load_translation_run(run_dir, which)
     validation.check_choice("split", split, ("validation", "test"))
     if limit is not None:

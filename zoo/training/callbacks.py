@@ -12,21 +12,25 @@ from zoo.tensorboard.memory_images import MemoryImages, probe_example
 from zoo.tensorboard.text_samples import TextSampleLogger
 from zoo.tensorboard.translation_samples import TranslationSampleLogger
 from zoo.training import checkpointing, curriculum, run_files
+from zoo.training.divergence import NonFiniteGuard
 
 # Text samples and attention maps go to `logs/inspection`.
 INSPECTION_DIR = "inspection"
 
 
-def callbacks(run_dir, *, task=None, model=None, curriculum_name="none"):
+def callbacks(
+    run_dir, *, task=None, model=None, curriculum_name="none", epochs=None
+):
     """Returns the callbacks that make `fit` a resumable, inspectable run.
 
-    In order: the curriculum (which logs `curriculum_level`), the gradient
-    norm logger, for memory models on bit tasks the memory pictures and
-    scalars, for language tasks the inspection loggers (text samples or
-    translations with their BLEU, and attention maps of zoo models, in
-    `run_dir/logs/inspection`), TensorBoard (`run_dir/logs`) and the
-    checkpoint (`run_dir/checkpoints`). The loggers come before TensorBoard
-    so that it writes what they add to the logs.
+    In order: the guard that stops at the first non-finite loss or
+    gradient (`NonFiniteGuard`), the curriculum (which logs
+    `curriculum_level`), the gradient norm logger, for memory models on bit
+    tasks the memory pictures and scalars, for language tasks the inspection
+    loggers (text samples or translations with their BLEU, and attention
+    maps of zoo models, in `run_dir/logs/inspection`), TensorBoard
+    (`run_dir/logs`) and the checkpoint (`run_dir/checkpoints`). The loggers
+    come before TensorBoard so that it writes what they add to the logs.
 
     Args:
         run_dir: path. The run directory.
@@ -38,6 +42,7 @@ def callbacks(run_dir, *, task=None, model=None, curriculum_name="none"):
             gives the callbacks the model itself).
         curriculum_name: str. A name from `zoo.curriculum.CURRICULA`:
             `"none"`, `"doubling"` or `"combined"`.
+        epochs: optional int. The run's total, recorded in `last.json`.
 
     Returns:
         A list of `keras.callbacks.Callback`.
@@ -50,7 +55,8 @@ def callbacks(run_dir, *, task=None, model=None, curriculum_name="none"):
     >>> found = zoo.callbacks("/tmp/example-run", task=task, model=model)
     """
     run_dir = pathlib.Path(run_dir)
-    result = []
+    guard = NonFiniteGuard()
+    result = [guard]
     schedule = None
     if task is not None:
         schedule = curriculum.make_curriculum(curriculum_name, task)
@@ -75,6 +81,8 @@ def callbacks(run_dir, *, task=None, model=None, curriculum_name="none"):
             run_dir / run_files.CHECKPOINTS_DIR,
             task=task,
             curriculum=schedule,
+            epochs=epochs,
+            guard=guard,
         )
     )
     return result

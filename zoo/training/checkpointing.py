@@ -8,11 +8,20 @@ and `last.json` is replaced only after its checkpoint is complete, so a kill
 at any moment leaves `last.json` naming a whole checkpoint. We write our own
 callback rather than use `keras.callbacks.BackupAndRestore` because that
 one overwrites its files in place and keeps no task or curriculum state.
+
+The checkpoint of the epoch before the last is kept too, and `last.json`
+records it under `previous`: if the last checkpoint is damaged (a disk that
+lost its end, a copy cut short), loading falls back to it with a warning.
+An epoch whose loss is not finite is never saved (see
+`zoo.training.divergence`): `last.json` and `best.keras` stay those of the
+last finite epoch.
 """
 
 import math
 import os
 import pathlib
+import warnings
+import zipfile
 
 import keras
 
@@ -23,11 +32,50 @@ BEST_FILE = "best.keras"
 
 
 def save_model(model, path):
-    """Saves `model` to the `.keras` file `path` atomically."""
+    """Saves `model` to the `.keras` file `path` atomically.
+
+    The file is written under a temporary name, flushed to disk (`fsync`)
+    and only then renamed, so that the name never points at a file whose
+    bytes a crash of the machine could still lose.
+    """
     path = pathlib.Path(path)
     temporary = path.with_name(f"partial-{path.name}")
     model.save(temporary)
+    with open(temporary, "rb") as handle:
+        os.fsync(handle.fileno())
     os.replace(temporary, path)
+
+
+def checkpoint_problem(path):
+    """Returns what is wrong with the `.keras` file `path`, or None.
+
+    A `.keras` file is a zip archive; a file cut short loses the archive's
+    directory at its end, and damaged bytes fail the members' CRC check.
+    """
+    path = pathlib.Path(path)
+    if not path.is_file():
+        return "the file is missing"
+    if not zipfile.is_zipfile(path):
+        return (
+            f"it is not a complete .keras (zip) archive "
+            f"({path.stat().st_size} bytes; truncated or overwritten?)"
+        )
+    try:
+        with zipfile.ZipFile(path) as archive:
+            damaged = archive.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        return f"its archive cannot be read ({error})"
+    if damaged is not None:
+        return f"its member {damaged!r} is damaged (CRC mismatch)"
+    return None
+
+
+def is_finite_number(value):
+    """True for a real number that is neither NaN nor infinite."""
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
 
 
 class RunCheckpoint(keras.callbacks.Callback):
@@ -44,17 +92,32 @@ class RunCheckpoint(keras.callbacks.Callback):
         task: optional `tasks.Task` whose difficulty is recorded.
         curriculum: optional curriculum callback whose state is recorded.
         monitor: str. Validation log key. Defaults to `"val_loss"`.
+        epochs: optional int. The run's total epochs, recorded in each
+            state, so that a resumed run keeps a new total only once an
+            epoch towards it is done.
+        guard: optional `zoo.training.divergence.NonFiniteGuard`; once it
+            has stopped the run, no checkpoint is saved.
     """
 
     def __init__(
-        self, directory, *, task=None, curriculum=None, monitor="val_loss"
+        self,
+        directory,
+        *,
+        task=None,
+        curriculum=None,
+        monitor="val_loss",
+        epochs=None,
+        guard=None,
     ):
         super().__init__()
         self.directory = pathlib.Path(directory)
         self.task = task
         self.curriculum = curriculum
         self.monitor = monitor
+        self.epochs = epochs
+        self.guard = guard
         self.best = {"difficulty": -math.inf, "value": math.inf, "epoch": 0}
+        self.previous = None
         self._validated_difficulty = 0
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -63,11 +126,20 @@ class RunCheckpoint(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         logs = dict(logs or {})
+        value = logs.get(self.monitor, logs.get("loss", math.inf))
+        diverged = self.guard is not None and self.guard.report is not None
+        if (
+            diverged
+            or not is_finite_number(logs.get("loss", 0.0))
+            or not is_finite_number(value)
+        ):
+            # A diverged epoch is neither the last nor the best checkpoint:
+            # resuming from it could only give NaN again.
+            return
         self.directory.mkdir(parents=True, exist_ok=True)
         name = f"epoch-{epoch + 1:05d}.keras"
         save_model(self.model, self.directory / name)
         difficulty = self.task.difficulty if self.task is not None else 0
-        value = logs.get(self.monitor, logs.get("loss", math.inf))
         if (self._validated_difficulty, -value) > (
             self.best["difficulty"],
             -self.best["value"],
@@ -87,27 +159,85 @@ class RunCheckpoint(keras.callbacks.Callback):
             ),
             "best": self.best,
             "logs": logs,
+            "epochs": self.epochs,
+            # The state to fall back to if this checkpoint is damaged.
+            "previous": self.previous,
         }
         run_files.write_json(self.directory / LAST_FILE, state)
-        self._remove_stale(keep=name)
+        keep = {name}
+        if self.previous is not None:
+            keep.add(self.previous["checkpoint"])
+        self._remove_stale(keep)
+        self.previous = {k: v for k, v in state.items() if k != "previous"}
 
     def _remove_stale(self, keep):
         for path in self.directory.glob("*.keras"):
-            stale_epoch = path.name.startswith("epoch-") and path.name != keep
+            stale_epoch = path.name.startswith("epoch-") and (
+                path.name not in keep
+            )
             if stale_epoch or path.name.startswith("partial-"):
                 path.unlink(missing_ok=True)
 
     def restore(self, state):
         """Takes back the best-model record from a `last.json` state."""
         self.best = dict(state["best"])
+        self.previous = {k: v for k, v in state.items() if k != "previous"}
 
 
 def last_state(run_dir):
-    """Returns the `last.json` state of a run, or None if it has none."""
-    path = pathlib.Path(run_dir) / run_files.CHECKPOINTS_DIR / LAST_FILE
+    """Returns the `last.json` state of a run, or None if it has none.
+
+    If the checkpoint it names is damaged, returns the state of the epoch
+    before (`previous`), with a warning naming the file and what is wrong.
+
+    Raises:
+        ValueError: if `last.json` is not valid JSON, or no intact
+            checkpoint is left.
+    """
+    directory = pathlib.Path(run_dir) / run_files.CHECKPOINTS_DIR
+    path = directory / LAST_FILE
     if not path.exists():
         return None
-    return run_files.read_json(path)
+    state = run_files.read_json(path)
+    if not isinstance(state, dict) or "checkpoint" not in state:
+        raise ValueError(
+            f"Invalid {path}: the key 'checkpoint' is missing; expected a "
+            "file written by `ntm-keras train`."
+        )
+    problem = checkpoint_problem(directory / state["checkpoint"])
+    if problem is None:
+        return state
+    previous = state.get("previous")
+    fallback = None
+    if previous:
+        if checkpoint_problem(directory / previous["checkpoint"]) is None:
+            fallback = previous
+    if fallback is None:
+        raise ValueError(
+            f"Damaged checkpoint {directory / state['checkpoint']}: "
+            f"{problem}, and no earlier intact checkpoint is left; start "
+            "the run again."
+        )
+    warnings.warn(
+        f"Damaged checkpoint {directory / state['checkpoint']}: {problem}; "
+        f"falling back to {directory / fallback['checkpoint']} (epoch "
+        f"{fallback['epoch']}).",
+        stacklevel=2,
+    )
+    return {**fallback, "previous": None}
+
+
+def load_state_model(run_dir, state):
+    """Loads the model of a `last_state` state (the checkpoint it names)."""
+    directory = pathlib.Path(run_dir) / run_files.CHECKPOINTS_DIR
+    return _load(directory / state["checkpoint"])
+
+
+def _load(path):
+    problem = checkpoint_problem(path)
+    if problem is not None:
+        raise ValueError(f"Damaged checkpoint {path}: {problem}.")
+    return keras.models.load_model(path)
 
 
 def load_checkpoint(run_dir, which="last"):
@@ -121,8 +251,16 @@ def load_checkpoint(run_dir, which="last"):
         The compiled `keras.Model`, optimizer state included.
     """
     directory = pathlib.Path(run_dir) / run_files.CHECKPOINTS_DIR
-    if which == "best" and (directory / BEST_FILE).exists():
-        return keras.models.load_model(directory / BEST_FILE)
+    best = directory / BEST_FILE
+    if which == "best" and best.exists():
+        problem = checkpoint_problem(best)
+        if problem is None:
+            return keras.models.load_model(best)
+        warnings.warn(
+            f"Damaged checkpoint {best}: {problem}; falling back to the "
+            "last checkpoint.",
+            stacklevel=2,
+        )
     state = last_state(run_dir)
     if state is None:
         raise ValueError(
@@ -130,7 +268,7 @@ def load_checkpoint(run_dir, which="last"):
             f"({directory / LAST_FILE} is missing); expected the directory "
             "of a run that finished at least one epoch."
         )
-    return keras.models.load_model(directory / state["checkpoint"])
+    return _load(directory / state["checkpoint"])
 
 
 def load_run(run_dir, which="best"):

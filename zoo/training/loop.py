@@ -8,9 +8,10 @@ import tasks
 from ntm_keras import validation
 from tasks import padding
 from zoo import registry
-from zoo.training import checkpointing, compiling, run_files
+from zoo.training import checkpointing, compiling, memory_budget, run_files
 from zoo.training.callbacks import callbacks as standard_callbacks
 from zoo.training.curriculum import CURRICULA
+from zoo.training.divergence import NonFiniteGuard
 
 TRAINING_DEFAULTS = {
     "epochs": 10,
@@ -206,6 +207,7 @@ def train(
     Returns:
         pathlib.Path. The run directory.
     """
+    run_files.check_writable_directory("log_dir", log_dir)
     config = make_config(
         model_name, task_name, overrides=overrides, **training_options
     )
@@ -224,6 +226,12 @@ def train(
     options["time_bucket"] = resolve_time_bucket(
         options["time_bucket"], options["jit_compile"]
     )
+    memory_budget.check_training_memory(
+        model,
+        options["batch_size"],
+        _longest_time_steps(task, options["batch_size"]),
+        describe=f"{model_name} on {task_name}",
+    )
     _check_one_batch(model, task, options["batch_size"])
     run_dir = run_files.new_run_directory(log_dir, model_name, task_name)
     config["invocation"] = run_files.describe_invocation()
@@ -238,27 +246,63 @@ def resume(run_dir, *, epochs=None, verbose="auto"):
     curriculum state all come back, and the train batches continue where
     the checkpoint left them, so the result equals an uninterrupted run.
 
+    A new total of `epochs` is recorded in each checkpoint's state as the
+    run goes, and in `config.json` once the run has finished: a resume that
+    fails, or is killed, leaves the records as they were.
+
     Args:
         run_dir: path. The run directory to continue.
-        epochs: optional int. A new total number of epochs.
+        epochs: optional int. A new total number of epochs, at least the
+            number already done.
         verbose: Keras `fit` verbosity.
 
     Returns:
         pathlib.Path. The run directory.
     """
     run_dir = pathlib.Path(run_dir)
-    config_path = run_dir / run_files.CONFIG_FILE
     config = run_files.read_config(run_dir)
-    if epochs is not None:
-        config["training"]["epochs"] = validation.check_positive_int(
-            "epochs", epochs
-        )
-        run_files.write_json(config_path, config)
-    task, model = build_run(config)
     state = checkpointing.last_state(run_dir)
+    done = 0 if state is None else state["epoch"]
+    recorded = config["training"]["epochs"]
+    if state is not None and state.get("epochs"):
+        recorded = state["epochs"]
+    if epochs is not None:
+        epochs = validation.check_positive_int("epochs", epochs)
+        if epochs < done:
+            raise ValueError(
+                f"Invalid `epochs`: received {epochs}, but run "
+                f"{str(run_dir)!r} has already trained {done} epochs; "
+                f"expected a total of at least {done} (nothing was "
+                "changed)."
+            )
+        if epochs != recorded:
+            print(f"Epochs: {recorded} -> {epochs} (from --epochs)")
+        recorded = epochs
+    config["training"]["epochs"] = recorded
+    run_files.check_writable_directory("run_dir", run_dir)
+    task, model = build_run(config)
     if state is not None:
-        model = checkpointing.load_checkpoint(run_dir, "last")
+        model = checkpointing.load_state_model(run_dir, state)
     return _fit(run_dir, config, task, model, state=state, verbose=verbose)
+
+
+def _longest_time_steps(task, batch_size):
+    """The most time steps of a validation or test batch of `task`.
+
+    Batches are padded to their longest sequence, so a batch of
+    `batch_size` shows the time steps a train batch at the task's length
+    range will have.
+    """
+    longest = 1
+    for split in ("validation", "test"):
+        try:
+            inputs, _, _ = next(iter(task.dataset(split, batch_size)))
+        except (StopIteration, ValueError):
+            continue
+        for part in keras.tree.flatten(inputs):
+            if len(part.shape) >= 2:
+                longest = max(longest, int(part.shape[1]))
+    return longest
 
 
 def _check_one_batch(model, task, batch_size):
@@ -274,7 +318,9 @@ def _fit(run_dir, config, task, model, *, state, verbose):
         task=task,
         model=model,
         curriculum_name=training["curriculum"],
+        epochs=training["epochs"],
     )
+    (guard,) = [c for c in run_callbacks if isinstance(c, NonFiniteGuard)]
     if state is not None:
         initial_epoch = state["epoch"]
         task.set_difficulty(state["difficulty"])
@@ -303,15 +349,34 @@ def _fit(run_dir, config, task, model, *, state, verbose):
         shuffle=False,
         verbose=verbose,
     )
+    last_epoch = {
+        key: values[-1] for key, values in history.history.items()
+    } or (state or {}).get("logs", {})
+    error = guard.error()
+    if error is not None:
+        # Non-finite values are written as null (`run_files.write_json`).
+        run_files.write_json(
+            run_dir / run_files.METRICS_FILE,
+            {
+                "diverged": error.report,
+                "epochs": training["epochs"],
+                "difficulty": task.difficulty,
+                "last_epoch": last_epoch,
+            },
+        )
+        raise error
     final = {
         "epochs": training["epochs"],
         "difficulty": task.difficulty,
-        "last_epoch": {
-            key: values[-1] for key, values in history.history.items()
-        }
-        or (state or {}).get("logs", {}),
+        "last_epoch": last_epoch,
         "test": model.evaluate(data("test"), return_dict=True, verbose=0),
     }
     run_files.write_json(run_dir / run_files.METRICS_FILE, final)
+    # The run's total is recorded once the epochs it names are done.
+    config_path = run_dir / run_files.CONFIG_FILE
+    recorded = run_files.read_json(config_path)
+    if recorded["training"]["epochs"] != training["epochs"]:
+        recorded["training"]["epochs"] = training["epochs"]
+        run_files.write_json(config_path, recorded)
     print(f"Final metrics: {run_dir / run_files.METRICS_FILE}")
     return run_dir

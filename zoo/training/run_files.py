@@ -11,6 +11,7 @@ A run directory `runs/<model>-<task>-<timestamp>/` holds:
 
 import datetime
 import json
+import math
 import os
 import pathlib
 import platform
@@ -35,11 +36,21 @@ _PACKAGES = (
 
 
 def write_json(path, data):
-    """Writes JSON to `path` through a temporary file and an atomic rename."""
+    """Writes JSON to `path` through a temporary file and an atomic rename.
+
+    The file is always valid JSON: NaN and the infinities, which JSON cannot
+    hold, are written as `null` (`finite_or_none`).
+    """
     path = pathlib.Path(path)
     temporary = path.with_name(f".{path.name}.partial")
     with open(temporary, "w") as handle:
-        json.dump(data, handle, indent=2, sort_keys=True, default=_plain)
+        json.dump(
+            finite_or_none(data),
+            handle,
+            indent=2,
+            sort_keys=True,
+            allow_nan=False,
+        )
         handle.write("\n")
         handle.flush()
         os.fsync(handle.fileno())
@@ -47,15 +58,41 @@ def write_json(path, data):
 
 
 def read_json(path):
-    with open(path) as handle:
-        return json.load(handle)
+    """Returns the JSON in `path`; a broken file is a `ValueError` naming it."""
+    try:
+        with open(path) as handle:
+            return json.load(handle)
+    except json.JSONDecodeError as error:
+        raise ValueError(
+            f"Invalid JSON in {path}: {error}; expected a file written by "
+            "ntm-keras (was it edited or cut short?)."
+        ) from None
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"Invalid JSON in {path}: it is not UTF-8 text ({error})."
+        ) from None
 
 
-def _plain(value):
-    if hasattr(value, "item"):
-        return value.item()
+def finite_or_none(value):
+    """Returns `value` as plain JSON data, with non-finite numbers as None.
+
+    NumPy and TensorFlow numbers become Python numbers; NaN, inf and -inf
+    become None, so that `json.dump(..., allow_nan=False)` always succeeds.
+    """
+    if isinstance(value, dict):
+        return {key: finite_or_none(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite_or_none(item) for item in value]
+    if isinstance(value, (str, bool, int)) or value is None:
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if hasattr(value, "item") and getattr(value, "ndim", 0) == 0:
+        return finite_or_none(value.item())
     if hasattr(value, "tolist"):
-        return value.tolist()
+        return finite_or_none(value.tolist())
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
     return str(value)
 
 
@@ -112,12 +149,83 @@ def describe_invocation():
     }
 
 
+# The keys every `config.json` holds, by section.
+CONFIG_KEYS = {
+    "model": ("name", "overrides"),
+    "task": ("name", "options"),
+    "training": ("epochs", "steps_per_epoch", "batch_size", "seed"),
+}
+
+
 def read_config(run_dir):
-    """Returns a run's `config.json`; raises `ValueError` if there is none."""
+    """Returns a run's `config.json`.
+
+    Raises:
+        ValueError: if there is none, it is not valid JSON, or it lacks a
+            key a run needs; the message names the file and the key.
+    """
     path = pathlib.Path(run_dir) / CONFIG_FILE
-    if not path.exists():
+    if not path.is_file():
         raise ValueError(
             f"Invalid `run_dir`: {str(run_dir)!r} has no {CONFIG_FILE}; "
             "expected a directory made by `ntm-keras train`."
         )
-    return read_json(path)
+    config = read_json(path)
+    if not isinstance(config, dict):
+        raise ValueError(
+            f"Invalid {path}: received a JSON {type(config).__name__}; "
+            "expected an object with the keys "
+            f"{sorted(CONFIG_KEYS)}."
+        )
+    for section, keys in CONFIG_KEYS.items():
+        if not isinstance(config.get(section), dict):
+            raise ValueError(
+                f"Invalid {path}: the key {section!r} is missing or not an "
+                f"object; expected {section!r} with {list(keys)} (a file "
+                "written by `ntm-keras train`)."
+            )
+        for key in keys:
+            if key not in config[section]:
+                raise ValueError(
+                    f"Invalid {path}: the key {section}.{key} is missing; "
+                    "expected a file written by `ntm-keras train`."
+                )
+    return config
+
+
+def check_writable_directory(argument, path):
+    """Raises `ValueError` unless `path` is, or can become, a directory we
+    can write to.
+
+    Called before any work, so that a run or an evaluation is not lost to
+    a file it cannot write at the end. A missing directory is fine if its
+    nearest existing parent is a writable directory. Root passes the
+    permission test everywhere (`os.access`), but a path under a regular
+    file is refused for everyone.
+
+    Args:
+        argument: str. The option, for the message (e.g. `"--log-dir"`).
+        path: str or path.
+
+    Returns:
+        pathlib.Path of `path`.
+    """
+    path = pathlib.Path(path)
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        if existing.is_symlink():  # a dangling link
+            break
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ValueError(
+            f"Invalid `{argument}`: received {str(path)!r}, but "
+            f"{str(existing)!r} is not a directory; expected a directory "
+            "(or a new one's path)."
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValueError(
+            f"Invalid `{argument}`: received {str(path)!r}, but "
+            f"{str(existing)!r} is not writable; expected a directory you "
+            "can write to (check its permissions)."
+        )
+    return path
