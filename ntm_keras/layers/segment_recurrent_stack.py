@@ -46,8 +46,10 @@ class SegmentRecurrentStack(keras.layers.Layer):
     [Recurrent Memory Transformer](https://arxiv.org/abs/2207.06881), with
     an NTM memory as the recurrent state). A step therefore sees the steps
     of its own segment through attention and every earlier segment through
-    the memory. Segments run one after the other (`keras.ops.scan`);
-    the steps inside a segment run in parallel.
+    the memory. Segments run one after the other (an unrolled loop when
+    the length is known at tracing time and gives at most
+    `MAX_UNROLLED_SEGMENTS` segments, `keras.ops.scan` otherwise; both
+    compute the same); the steps inside a segment run in parallel.
 
     The sinusoidal position encoding of the positions within the segment
     (0 .. segment_length - 1) is added to each segment, so every segment is
