@@ -216,6 +216,13 @@ def main(argv=None):
     parser.add_argument("--out", required=True)
     parser.add_argument("--plot", default=None)
     args = parser.parse_args(argv)
+    # Read before training: the code that runs is the code at the start.
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
     results = []
     for seed in [int(s) for s in args.seeds.split(",")]:
         for name in args.models.split(","):
@@ -223,12 +230,6 @@ def main(argv=None):
             result = run(name, seed, args)
             result["wall_seconds"] = round(time.perf_counter() - started, 1)
             results.append(result)
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
     report = {
         "command": " ".join(["python", *sys.argv]),
         "commit": commit,

@@ -139,12 +139,6 @@ def main(argv=None):
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
     apply_patch(args.patch)
-    results = [measure(text, args) for text in args.models]
-    reference = results[0]["tokens_per_second"]
-    for result in results:
-        result["ratio_to_first"] = round(
-            result["tokens_per_second"] / reference, 3
-        )
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"],
         capture_output=True,
@@ -156,10 +150,17 @@ def main(argv=None):
         "commit": commit,
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs (shared)",
         "arguments": vars(args),
-        "results": results,
+        "results": [],
     }
-    with open(args.out, "w") as file:
-        file.write(json.dumps(report, indent=1) + "\n")
+    for text in args.models:  # written after each model
+        result = measure(text, args)
+        reference = (report["results"] or [result])[0]["tokens_per_second"]
+        result["ratio_to_first"] = round(
+            result["tokens_per_second"] / reference, 3
+        )
+        report["results"].append(result)
+        with open(args.out, "w") as file:
+            file.write(json.dumps(report, indent=1) + "\n")
 
 
 if __name__ == "__main__":

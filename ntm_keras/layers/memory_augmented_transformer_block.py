@@ -557,12 +557,10 @@ def compose_affine(initial, slopes, offsets):
         `(batch_size, ...)`, x_T.
     """
     log_slopes = ops.log(ops.maximum(slopes, addressing.EPSILON))
-    # log prod_{s >= t} slope_s, a cumulative sum from the last step back.
-    from_t = ops.flip(ops.cumsum(ops.flip(log_slopes, axis=1), axis=1), axis=1)
-    later = from_t - log_slopes  # log prod_{s > t} slope_s
-    return initial * ops.exp(from_t[:, 0]) + ops.sum(
-        offsets * ops.exp(later), axis=1
-    )
+    total = ops.sum(log_slopes, axis=1)  # log prod_t slope_t
+    # log prod_{s > t} slope_s: the total less the inclusive prefix sum.
+    later = total[:, None] - ops.cumsum(log_slopes, axis=1)
+    return initial * ops.exp(total) + ops.sum(offsets * ops.exp(later), axis=1)
 
 
 def sequential_write(memory, weights, erase, add):
@@ -584,26 +582,16 @@ def sequential_write(memory, weights, erase, add):
     Returns:
         `(batch_size, memory_size, word_size)`, M_T.
     """
-    batch_size, steps = ops.shape(weights)[0], ops.shape(weights)[1]
-    heads, n = weights.shape[2], weights.shape[3]
-    w = erase.shape[-1]
-
-    def per_step(tensor, size):  # (B, T, V, size) -> (B * T, V, size)
-        return ops.reshape(tensor, (batch_size * steps, heads, size))
-
-    weights, erase, add = (
-        per_step(weights, n),
-        per_step(erase, w),
-        per_step(add, w),
-    )
-    ones = ops.ones((batch_size * steps, n, w), memory.dtype)
-    # erase_and_add is affine in the memory: its value on an all-ones memory
-    # with no add gives the slope keep_t, on an all-zeros memory the offset
-    # add_t of each step's write.
-    keep = addressing.erase_and_add(ones, weights, erase, ops.zeros_like(add))
-    added = addressing.erase_and_add(ops.zeros_like(ones), weights, erase, add)
-    keep = ops.reshape(keep, (batch_size, steps, n, w))  # (B, T, N, W)
-    added = ops.reshape(added, (batch_size, steps, n, w))
+    # keep_t and add_t directly (the values `addressing.erase_and_add`
+    # gives on an all-ones memory without add and on an all-zeros memory).
+    if weights.shape[2] == 1:  # one head: no product over heads
+        keep = 1.0 - weights[:, :, 0, :, None] * erase[:, :, 0, None, :]
+        added = weights[:, :, 0, :, None] * add[:, :, 0, None, :]
+    else:
+        keep = ops.prod(
+            1.0 - weights[..., :, None] * erase[..., None, :], axis=2
+        )  # (B, T, N, W)
+        added = ops.einsum("btvn,btvw->btnw", weights, add)
     return compose_affine(memory, keep, added)
 
 

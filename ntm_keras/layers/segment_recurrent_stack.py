@@ -16,6 +16,11 @@ from ntm_keras.layers.sinusoidal_position_encoding import (
     sinusoidal_position_encoding,
 )
 
+# Sequences of at most this many segments, when their length is known at
+# tracing time, run as an unrolled Python loop; longer or unknown lengths run
+# with `keras.ops.scan`.
+MAX_UNROLLED_SEGMENTS = 16
+
 # Per-step entries of a block's trace, concatenated over segments.
 _STEP_TRACES = (
     "read_weights",
@@ -41,8 +46,10 @@ class SegmentRecurrentStack(keras.layers.Layer):
     [Recurrent Memory Transformer](https://arxiv.org/abs/2207.06881), with
     an NTM memory as the recurrent state). A step therefore sees the steps
     of its own segment through attention and every earlier segment through
-    the memory. Segments run one after the other (`keras.ops.scan`);
-    the steps inside a segment run in parallel.
+    the memory. Segments run one after the other (an unrolled loop when
+    the length is known at tracing time and gives at most
+    `MAX_UNROLLED_SEGMENTS` segments, `keras.ops.scan` otherwise; both
+    compute the same); the steps inside a segment run in parallel.
 
     The sinusoidal position encoding of the positions within the segment
     (0 .. segment_length - 1) is added to each segment, so every segment is
@@ -218,8 +225,24 @@ class SegmentRecurrentStack(keras.layers.Layer):
             return new_carry, new_carry
 
         initial = (ops.zeros_like(segments[0]), *memories)
-        final, per_segment = ops.scan(step, initial, ops.arange(num_segments))
-        outputs = self._join(per_segment[0], model_dim)[:, :length]
+        static_segments = None
+        if inputs.shape[1] is not None:
+            static_segments = -(-inputs.shape[1] // length_l)
+        if static_segments is not None and (
+            static_segments <= MAX_UNROLLED_SEGMENTS
+        ):
+            # A length known when tracing: unrolled, no loop construct (and
+            # XLA can compile it).
+            final, pieces = initial, []
+            for index in range(static_segments):
+                final, _ = step(final, index)
+                pieces.append(final[0])
+            outputs = ops.concatenate(pieces, axis=1)[:, :length]
+        else:
+            final, per_segment = ops.scan(
+                step, initial, ops.arange(num_segments)
+            )
+            outputs = self._join(per_segment[0], model_dim)[:, :length]
         if return_memories:
             return outputs, list(final[1:])
         return outputs

@@ -3,6 +3,7 @@ import json
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from ntm_keras.layers import (
     MemoryAugmentedTransformerBlock,
@@ -75,6 +76,26 @@ def test_trace_of_dnc_blocks_has_usage_and_allocation():
     assert tuple(block["usage"].shape) == (2, 3, 4)
     assert tuple(block["memory"].shape) == (2, 3, 4, 3)
     np.testing.assert_allclose(block["usage"][:, -1], memories[0][1], atol=1e-5)
+
+
+@pytest.mark.parametrize("addressing", ["ntm", "dnc"])
+def test_scan_over_an_unknown_length_equals_the_unrolled_loop(addressing):
+    stack = _stack(addressing=addressing)
+    sequence = _sequence(10)
+    unrolled, memories = stack(sequence, return_memories=True)
+
+    @tf.function(input_signature=[tf.TensorSpec((2, None, 8), tf.float32)])
+    def scanned(inputs):  # the length is unknown when tracing
+        return stack(inputs, return_memories=True)
+
+    outputs, scanned_memories = scanned(tf.constant(sequence))
+    operations = scanned.get_concrete_function().graph.get_operations()
+    assert any(op.type in ("While", "StatelessWhile") for op in operations)
+    np.testing.assert_allclose(outputs, unrolled, atol=1e-5)
+    for got, want in zip(
+        keras.tree.flatten(scanned_memories), keras.tree.flatten(memories)
+    ):
+        np.testing.assert_allclose(got, want, atol=1e-5)
 
 
 def test_the_memory_carries_the_first_segment_to_later_ones():
