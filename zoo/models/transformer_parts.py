@@ -30,9 +30,12 @@ def warmup_compile_defaults(
     `functools.partial(warmup_compile_defaults, warmup_steps=...)` and the
     registry calls it with the resolved model arguments.
     """
-    options = {"warmup_steps": warmup_steps, "model_dim": config["model_dim"]}
-    if learning_rate is not None:
-        options["learning_rate"] = learning_rate
+    options = {
+        # None: the paper's peak, (model_dim * warmup_steps)^-0.5.
+        "learning_rate": learning_rate,
+        "warmup_steps": warmup_steps,
+        "model_dim": config["model_dim"],
+    }
     if label_smoothing is not None:
         options["label_smoothing"] = label_smoothing
     return options
