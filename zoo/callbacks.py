@@ -84,8 +84,10 @@ def _language_loggers(run_dir, task, model):
     log_dir = run_dir / run_files.LOGS_DIR / INSPECTION_DIR
     if task.spec.structure == "sequence_to_sequence":
         loggers = [TranslationSampleLogger(log_dir, task)]
-    else:
+    elif hasattr(task, "texts"):
         loggers = [TextSampleLogger(log_dir, task)]
+    else:  # e.g. bAbI: no running text to sample from
+        loggers = []
     if model is not None and model.name in registry.list_models():
         attention_scores = registry.describe(model.name).attention_scores
         if attention_scores is not None:
