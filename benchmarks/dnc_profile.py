@@ -168,7 +168,9 @@ def main(argv=None):
     shape = (args.batch_size, args.time, task.spec.input_dim)
     batch = (
         rng.integers(0, 2, shape).astype("float32"),
-        rng.integers(0, 2, shape[:2] + (task.spec.output_dim,)).astype("float32"),
+        rng.integers(0, 2, shape[:2] + (task.spec.output_dim,)).astype(
+            "float32"
+        ),
         np.ones(shape[:2], "float32"),
     )
     results = []
