@@ -38,3 +38,20 @@ def test_ntm_copy_preset_runs_with_a_bigger_memory():
     predictions = model.predict(inputs, verbose=0)
     assert predictions.shape == targets.shape
     assert np.all(np.isfinite(predictions))
+
+
+def test_the_dnc_ships_a_copy_preset():
+    assert "copy" in zoo.presets("dnc")
+
+
+def test_dnc_copy_preset_copies_longer_sequences_with_more_slots():
+    # Trained with 32 slots on lengths 1-20; 30 vectors need 30 slots, so
+    # the preset rebuilt with 64 (`memory_size` at inference) must still
+    # copy them with few errors, as a learned algorithm would.
+    model = zoo.get("dnc", preset="copy", memory_size=64)
+    task = tasks.get("copy", min_length=30, max_length=30)
+    inputs, targets, mask = next(iter(task.dataset("test", 16)))
+    predictions = model.predict(inputs, verbose=0)
+    wrong = (predictions > 0.5) != (targets.numpy() > 0.5)
+    errors = np.sum(wrong * mask.numpy()[..., None], axis=(1, 2))
+    assert np.mean(errors) <= 1.0

@@ -1,0 +1,210 @@
+"""Where a DNC training step spends its time, as JSON.
+
+    python benchmarks/dnc_profile.py --batch-size 32 --time 48 \
+        --set memory_size=128 --set word_size=20 --set num_read_heads=1 \
+        --set controller_units=100 --variants full,no_sort,no_links,ntm
+
+Times `model.train_on_batch` (forward, backward and the optimizer, with
+XLA) on one fixed batch of `--time` steps of copy-shaped bits, for the
+`dnc` with some of its addressing functions replaced by cheap stand-ins of
+the same shapes. The difference between `full` and a variant is what the
+replaced piece costs (its forward and backward):
+
+- `full`: the cell as it is.
+- `no_sort`: `allocation_weights` without the sort: the same cumulative
+  product in slot order (no argsort, no gathers).
+- `no_links`: `update_link` returns the previous link matrix and
+  `directional_weights` returns the previous read weightings (no N x N
+  work at all; the link state is still carried).
+- `no_usage`: `update_usage` and `allocation_weights` both replaced
+  (usage carried unchanged, allocation = 1 - usage).
+- `ntm`: the `ntm` model with the same controller and memory, for scale.
+- `lstm`: a one-layer LSTM of `controller_units` units, for scale.
+
+Each variant is timed over `--repeats` steps after `--warmup` steps
+(which include compilation); the median step time is reported, and the
+variants run one after the other in one process, so their differences are
+measured side by side.
+"""
+
+import argparse
+import contextlib
+import json
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+from keras import ops  # noqa: E402
+
+import tasks  # noqa: E402
+import zoo  # noqa: E402
+from ntm_keras.memory import addressing  # noqa: E402
+
+
+def _allocation_unsorted(usage):
+    usage = addressing.EPSILON + (1.0 - addressing.EPSILON) * usage
+    log_usage = ops.log(usage)
+    exclusive = ops.exp(ops.cumsum(log_usage, axis=-1) - log_usage)
+    return (1.0 - usage) * exclusive
+
+
+def _link_unchanged(link, precedence, write_weights):
+    return link
+
+
+def _directional_identity(link, read_weights):
+    return read_weights, read_weights
+
+
+def _usage_unchanged(usage, write_weights, free_gates, read_weights):
+    return usage
+
+
+def _allocation_free(usage):
+    return 1.0 - usage
+
+
+def _link_where(link, precedence, write_weights):
+    rows = write_weights[:, :, None]
+    columns = write_weights[:, None, :]
+    link = (1.0 - rows - columns) * link + rows * precedence[:, None, :]
+    size = link.shape[-1]
+    diagonal = ops.eye(size, dtype="bool")[None]
+    return ops.where(diagonal, ops.zeros_like(link), link)
+
+
+def _link_split(link, precedence, write_weights):
+    rows = write_weights[:, :, None]
+    columns = write_weights[:, None, :]
+    size = link.shape[-1]
+    diagonal = ops.eye(size, dtype="bool")[None]
+    new = ops.where(diagonal, 0.0, rows * precedence[:, None, :])
+    return link - rows * link - link * columns + new
+
+
+def _directional_matmul(link, read_weights):
+    forward = ops.matmul(read_weights, ops.transpose(link, (0, 2, 1)))
+    backward = ops.matmul(read_weights, link)
+    return forward, backward
+
+
+VARIANTS = {
+    "directional_matmul": {"directional_weights": _directional_matmul},
+    "link_where": {"update_link": _link_where},
+    "link_split": {"update_link": _link_split},
+    "no_directional": {"directional_weights": _directional_identity},
+    "no_link_update": {"update_link": _link_unchanged},
+    "full": {},
+    "no_sort": {"allocation_weights": _allocation_unsorted},
+    "no_links": {
+        "update_link": _link_unchanged,
+        "directional_weights": _directional_identity,
+    },
+    "no_usage": {
+        "update_usage": _usage_unchanged,
+        "allocation_weights": _allocation_free,
+    },
+}
+
+
+@contextlib.contextmanager
+def patched(replacements):
+    saved = {name: getattr(addressing, name) for name in replacements}
+    try:
+        for name, function in replacements.items():
+            setattr(addressing, name, function)
+        yield
+    finally:
+        for name, function in saved.items():
+            setattr(addressing, name, function)
+
+
+def time_steps(model, batch, warmup, repeats):
+    inputs, targets, weights = batch
+    for _ in range(warmup):
+        model.train_on_batch(inputs, targets, sample_weight=weights)
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        model.train_on_batch(inputs, targets, sample_weight=weights)
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def build(variant, task, overrides):
+    if variant == "ntm":
+        keep = ("controller_units", "memory_size", "word_size")
+        options = {k: v for k, v in overrides.items() if k in keep}
+        return zoo.get("ntm", task=task, **options)
+    if variant == "lstm":
+        units = overrides.get("controller_units", 100)
+        return zoo.get("lstm", task=task, units=units, num_layers=1)
+    return zoo.get("dnc", task=task, **overrides)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--time", type=int, default=48)
+    parser.add_argument("--variants", default="full,no_sort,no_links,ntm")
+    parser.add_argument("--jit-compile", choices=("on", "off"), default="on")
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE"
+    )
+    args = parser.parse_args(argv)
+    overrides = {}
+    for pair in args.set:
+        key, value = pair.split("=", 1)
+        overrides[key] = int(value)
+    task = tasks.get("copy")
+    rng = np.random.default_rng(0)
+    shape = (args.batch_size, args.time, task.spec.input_dim)
+    batch = (
+        rng.integers(0, 2, shape).astype("float32"),
+        rng.integers(0, 2, shape[:2] + (task.spec.output_dim,)).astype(
+            "float32"
+        ),
+        np.ones(shape[:2], "float32"),
+    )
+    results = []
+    for variant in args.variants.split(","):
+        keras.utils.set_random_seed(0)
+        replacements = VARIANTS.get(variant, {})
+        with patched(replacements):
+            model = build(variant, task, overrides)
+            jit = variant != "lstm" and args.jit_compile == "on"
+            zoo.compile_for_task(model, task, jit_compile=jit, amsgrad=True)
+            times = time_steps(model, batch, args.warmup, args.repeats)
+        median = statistics.median(times)
+        result = {
+            "variant": variant,
+            "median_step_ms": round(1000 * median, 2),
+            "min_step_ms": round(1000 * min(times), 2),
+            "sequences_per_second": round(args.batch_size / median, 1),
+        }
+        results.append(result)
+        print(json.dumps(result), file=sys.stderr, flush=True)
+    print(
+        json.dumps(
+            {
+                "benchmark": "dnc_profile",
+                "batch_size": args.batch_size,
+                "time": args.time,
+                "jit_compile": args.jit_compile,
+                "overrides": overrides,
+                "results": results,
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
