@@ -11,7 +11,9 @@ def export_preset(run_dir, preset, *, which="best"):
 
     The metadata keeps the model options that differ from the entry's
     defaults, the task and training settings, the run's command and commit,
-    its final metrics and any length evaluation found in `eval/`.
+    its final metrics and any length evaluation found in `eval/`. A run on a
+    character task also keeps the task's vocabulary, so the preset samples
+    text with no data (`ntm-keras sample --preset`).
 
     Args:
         run_dir: path. A finished run directory.
@@ -44,6 +46,9 @@ def export_preset(run_dir, preset, *, which="best"):
             "commit": config.get("invocation", {}).get("commit"),
         },
     }
+    vocabulary = _task_vocabulary(config)
+    if vocabulary is not None:
+        metadata["vocabulary"] = vocabulary
     metrics = run_dir / run_files.METRICS_FILE
     if metrics.exists():
         metadata["metrics"] = run_files.read_json(metrics)
@@ -52,3 +57,13 @@ def export_preset(run_dir, preset, *, which="best"):
         path.stem: run_files.read_json(path)["rows"] for path in evaluations
     }
     return preset_store.save_preset(model, name, preset, metadata)
+
+
+def _task_vocabulary(config):
+    """The character vocabulary of a run's task, or None for other tasks."""
+    import tasks
+
+    if config["task"]["name"] != "tiny_shakespeare":
+        return None
+    task = tasks.get(config["task"]["name"], **config["task"]["options"])
+    return list(task.vocabulary)

@@ -7,8 +7,9 @@ from zoo.tensorboard.writer import InspectionLogger
 class AttentionMapLogger(InspectionLogger):
     """Logs one image per attention layer: every head's weights.
 
-    At the end of each epoch the model reads one fixed example (the task's
-    first validation example) and the weights of every attention layer
+    At the end of the epochs its schedule chooses (every epoch without one)
+    the model reads one fixed example (the task's first validation example)
+    and the weights of every attention layer
     (self-attention of each block, and cross-attention in a decoder) are
     drawn with one panel per head, labelled with the example's tokens, under
     the tag `attention/<block>/<attention>` in `log_dir`.
@@ -20,13 +21,15 @@ class AttentionMapLogger(InspectionLogger):
             [...]}`, the text of each token.
         attention_scores: function `(model, inputs) -> dict` of the model's
             family (see `zoo.describe(name).attention_scores`).
+        schedule: optional `InspectionSchedule`: the epochs it draws at
+            (every epoch without one).
     """
 
-    def __init__(self, log_dir, task, attention_scores):
-        super().__init__(log_dir, task)
+    def __init__(self, log_dir, task, attention_scores, schedule=None):
+        super().__init__(log_dir, task, schedule)
         self.attention_scores = attention_scores
 
-    def on_epoch_end(self, epoch, logs=None):
+    def inspect(self, epoch):
         inputs, labels = self.task.attention_example()
         scores = self.attention_scores(self.model, inputs)
         with self.writer(epoch):

@@ -20,6 +20,15 @@ TRAINING_DEFAULTS = {
     "curriculum": "none",
     # None: the time bucket that suits `jit_compile` (`resolve_time_bucket`).
     "time_bucket": None,
+    # Stop at the end of the last epoch that fits in this many minutes
+    # (None: no limit).
+    "max_minutes": None,
+    # Text samples and attention maps every this many epochs; 0: never;
+    # None: whenever they cost at most 5% of the training time so far.
+    "inspect_every": None,
+    # Validation batches per epoch; 0: the whole split; None: a tenth of
+    # `steps_per_epoch` (at least 1). The whole split is scored at the end.
+    "validation_steps": None,
     # Compile options. None: the model family's default
     # (`zoo.describe(name).compile_options`), else `compile_for_task`'s.
     **dict.fromkeys(
@@ -50,6 +59,18 @@ def dataset(task, split, batch_size, time_bucket=0, **kwargs):
     if time_bucket:
         batches = padding.bucket_by_time(batches, time_bucket)
     return batches
+
+
+def resolve_validation_steps(validation_steps, steps_per_epoch):
+    """Validation batches per epoch: the option, or a tenth of the steps.
+
+    A validation batch costs about a third of a training step (forward
+    only), so a tenth of the steps keeps validation near 3% of an epoch.
+    Returns 0 for the whole split.
+    """
+    if validation_steps is not None:
+        return validation_steps
+    return max(1, steps_per_epoch // 10)
 
 
 def resolve_time_bucket(time_bucket, jit_compile):
@@ -116,6 +137,16 @@ def _check_training_options(options):
     validation.check_choice("curriculum", options["curriculum"], CURRICULA)
     if options["time_bucket"] is not None:
         validation.check_int("time_bucket", options["time_bucket"], minimum=0)
+    if options["max_minutes"] is not None:
+        validation.check_float("max_minutes", options["max_minutes"])
+        if options["max_minutes"] <= 0:
+            raise ValueError(
+                f"Invalid `max_minutes`: received {options['max_minutes']}; "
+                "expected a number of minutes > 0."
+            )
+    for key in ("inspect_every", "validation_steps"):
+        if options[key] is not None:
+            validation.check_int(key, options[key], minimum=0)
 
 
 def build_run(config):
@@ -274,6 +305,8 @@ def _fit(run_dir, config, task, model, *, state, verbose):
         task=task,
         model=model,
         curriculum_name=training["curriculum"],
+        inspect_every=training.get("inspect_every"),
+        max_minutes=training.get("max_minutes"),
     )
     if state is not None:
         initial_epoch = state["epoch"]
@@ -293,25 +326,43 @@ def _fit(run_dir, config, task, model, *, state, verbose):
             task, split, batch_size, training.get("time_bucket"), **kwargs
         )
 
+    validation_steps = resolve_validation_steps(
+        training.get("validation_steps"), steps
+    )
+    validation_data = data("validation")
+    if validation_steps:
+        # A fixed subset (the split's first batches) every epoch: `take`
+        # restarts with each epoch, unlike `fit`'s `validation_steps`.
+        validation_data = validation_data.take(validation_steps)
     history = model.fit(
         data("train", start=initial_epoch * steps),
         steps_per_epoch=steps,
         epochs=training["epochs"],
         initial_epoch=initial_epoch,
-        validation_data=data("validation"),
+        validation_data=validation_data,
         callbacks=run_callbacks,
         shuffle=False,
         verbose=verbose,
     )
+    epochs_done = len(history.epoch) + initial_epoch
     final = {
-        "epochs": training["epochs"],
+        "epochs": epochs_done,
         "difficulty": task.difficulty,
         "last_epoch": {
             key: values[-1] for key, values in history.history.items()
         }
         or (state or {}).get("logs", {}),
+        # The last weights on the whole held-out splits.
+        "validation": model.evaluate(
+            data("validation"), return_dict=True, verbose=0
+        ),
         "test": model.evaluate(data("test"), return_dict=True, verbose=0),
     }
+    if epochs_done < training["epochs"]:
+        final["stopped_early"] = (
+            f"max_minutes={training.get('max_minutes')} reached after "
+            f"{epochs_done} of {training['epochs']} epochs"
+        )
     run_files.write_json(run_dir / run_files.METRICS_FILE, final)
     print(f"Final metrics: {run_dir / run_files.METRICS_FILE}")
     return run_dir
