@@ -28,7 +28,8 @@ class InspectionSchedule:
     last time, stays within `budget` of the training time so far (the
     time since training began, less the loggers' own), so the extras cost
     at most `budget` of a run, beyond their first run (at the first epoch,
-    whose cost is not known in advance). The loggers of one run share one
+    whose cost is not known in advance). Either way they also run at the
+    last epoch, to show the final model. The loggers of one run share one
     schedule.
 
     Args:
@@ -57,8 +58,13 @@ class InspectionSchedule:
         if self.started is None:
             self.started = self.clock()
 
-    def due(self, key, epoch):
-        """Whether logger `key` runs at the end of `epoch` (0-based)."""
+    def due(self, key, epoch, last=False):
+        """Whether logger `key` runs at the end of `epoch` (0-based).
+
+        `last`: whether `epoch` is the run's last.
+        """
+        if last:
+            return True
         if self.every is not None:
             return (epoch + 1) % self.every == 0
         self.start()
@@ -104,9 +110,10 @@ class InspectionLogger(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         key = type(self).__name__
+        last = epoch == (self.params or {}).get("epochs", 0) - 1
         if self.schedule is None:
             self.inspect(epoch)
-        elif self.schedule.due(key, epoch):
+        elif self.schedule.due(key, epoch, last=last):
             start = self.schedule.clock()
             self.inspect(epoch)
             self.schedule.record(key, self.schedule.clock() - start)

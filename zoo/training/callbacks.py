@@ -62,6 +62,64 @@ class TimeBudget(keras.callbacks.Callback):
             self.stopped_epoch = epoch
 
 
+class RunTimer(keras.callbacks.Callback):
+    """Measures where a run's time goes: training steps, and the rest.
+
+    Per epoch, the time from the start of the epoch to the end of its last
+    training batch is training (steps and the input pipeline); the time
+    from then to the end of the epoch is validation and the other
+    callbacks' end-of-epoch work (samples, attention maps, checkpoints,
+    TensorBoard). The first epoch's training includes tracing.
+
+    Args:
+        clock: function returning seconds; `time.perf_counter` by default.
+
+    Example:
+
+    >>> timer = RunTimer()
+    >>> timer.summary()["epochs"]
+    0
+    """
+
+    def __init__(self, clock=None):
+        super().__init__()
+        self.clock = clock or time.perf_counter
+        self.training = []
+        self.after_training = []
+        self._epoch_started = None
+        self._last_batch = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_started = self._last_batch = self.clock()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._last_batch = self.clock()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.training.append(self._last_batch - self._epoch_started)
+        self.after_training.append(self.clock() - self._last_batch)
+
+    def summary(self):
+        """Seconds of training and of the rest, in total and per epoch."""
+        later = self.training[1:]
+        return {
+            "epochs": len(self.training),
+            "training_seconds": round(sum(self.training), 2),
+            "first_epoch_training_seconds": round(
+                (self.training or [0.0])[0], 2
+            ),
+            "validation_and_callbacks_seconds": round(
+                sum(self.after_training), 2
+            ),
+            "validation_and_callbacks_per_training": round(
+                sum(self.after_training) / max(sum(self.training), 1e-9), 4
+            ),
+            "median_epoch_training_seconds_after_the_first": (
+                round(sorted(later)[len(later) // 2], 2) if later else None
+            ),
+        }
+
+
 def callbacks(
     run_dir,
     *,
@@ -137,6 +195,8 @@ def callbacks(
     )
     if max_minutes is not None:
         result.append(TimeBudget(max_minutes))
+    # Last, so that its end-of-epoch time includes every other callback.
+    result.append(RunTimer())
     return result
 
 

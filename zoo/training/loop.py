@@ -1,6 +1,7 @@
 """Training runs: `train` starts one, `resume` continues a killed one."""
 
 import pathlib
+import time
 
 import keras
 
@@ -9,6 +10,7 @@ from ntm_keras import validation
 from tasks import padding
 from zoo import registry
 from zoo.training import checkpointing, compiling, run_files
+from zoo.training.callbacks import RunTimer
 from zoo.training.callbacks import callbacks as standard_callbacks
 from zoo.training.curriculum import CURRICULA
 
@@ -326,6 +328,7 @@ def _fit(run_dir, config, task, model, *, state, verbose):
             task, split, batch_size, training.get("time_bucket"), **kwargs
         )
 
+    started = time.perf_counter()
     validation_steps = resolve_validation_steps(
         training.get("validation_steps"), steps
     )
@@ -358,6 +361,14 @@ def _fit(run_dir, config, task, model, *, state, verbose):
         ),
         "test": model.evaluate(data("test"), return_dict=True, verbose=0),
     }
+    timers = [c for c in run_callbacks if isinstance(c, RunTimer)]
+    if timers:
+        final["timing"] = {
+            **timers[0].summary(),
+            "seconds_with_final_evaluation": round(
+                time.perf_counter() - started, 2
+            ),
+        }
     if epochs_done < training["epochs"]:
         final["stopped_early"] = (
             f"max_minutes={training.get('max_minutes')} reached after "

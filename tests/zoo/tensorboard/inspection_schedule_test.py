@@ -100,3 +100,20 @@ def test_logger_without_schedule_runs_every_epoch(tmp_path):
     for epoch in range(3):
         logger.on_epoch_end(epoch)
     assert logger.epochs == [0, 1, 2]
+
+
+def test_the_last_epoch_is_always_inspected(tmp_path):
+    schedule = InspectionSchedule(every=5)
+    assert not schedule.due("text", 1)
+    assert schedule.due("text", 1, last=True)
+    clock = FakeClock()
+    logger = CountingLogger(
+        tmp_path, InspectionSchedule(clock=clock), clock, cost=1.0
+    )
+    logger.set_params({"epochs": 3})
+    logger.on_train_begin()
+    for epoch in range(3):
+        clock.now += 5.0
+        logger.on_epoch_end(epoch)
+    # Epoch 1 is over budget (2 s > 0.05 * 10 s); epoch 2 is the last.
+    assert logger.epochs == [0, 2]

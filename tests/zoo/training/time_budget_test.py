@@ -10,7 +10,7 @@ from tasks.language import tiny_shakespeare
 from zoo import training
 from zoo.tensorboard.attention_maps import AttentionMapLogger
 from zoo.tensorboard.text_samples import TextSampleLogger
-from zoo.training.callbacks import TimeBudget, callbacks
+from zoo.training.callbacks import RunTimer, TimeBudget, callbacks
 
 TEXT = "to be or not to be, that is the question.\n" * 20
 
@@ -125,3 +125,26 @@ def test_a_run_stops_cleanly_at_max_minutes(language_task, tmp_path):
     assert metrics["validation"]["loss"] > 0
     config = json.loads((run_dir / "config.json").read_text())
     assert config["training"]["max_minutes"] == 1e-6
+    assert metrics["timing"]["epochs"] == 1
+    assert metrics["timing"]["training_seconds"] > 0
+
+
+def test_run_timer_splits_epochs_into_training_and_the_rest():
+    clock = FakeClock()
+    timer = RunTimer(clock=clock)
+    for epoch, (train, rest) in enumerate([(10.0, 1.0), (4.0, 0.5)]):
+        timer.on_epoch_begin(epoch)
+        for _ in range(4):
+            clock.now += train / 4
+            timer.on_train_batch_end(0)
+        clock.now += rest  # validation, samples, checkpoint
+        timer.on_epoch_end(epoch)
+    summary = timer.summary()
+    assert summary["epochs"] == 2
+    assert summary["training_seconds"] == 14.0
+    assert summary["first_epoch_training_seconds"] == 10.0
+    assert summary["validation_and_callbacks_seconds"] == 1.5
+    assert summary["validation_and_callbacks_per_training"] == round(
+        1.5 / 14.0, 4
+    )
+    assert summary["median_epoch_training_seconds_after_the_first"] == 4.0
