@@ -32,7 +32,11 @@ def export_preset(run_dir, preset, *, which="best"):
         for key, value in config["model"]["options"].items()
         if defaults.get(key) != value
     }
-    model = checkpointing.load_checkpoint(run_dir, which)
+    trained = checkpointing.load_checkpoint(run_dir, which)
+    # An uncompiled copy: the checkpoint's optimizer state (Adam's two
+    # moments, twice the weights) has no place in a preset.
+    model = registry.get(name, **overrides)
+    model.set_weights(trained.get_weights())
     metadata = {
         "model": name,
         "preset": preset,
