@@ -23,7 +23,9 @@ class TimeBudget(keras.callbacks.Callback):
     """Stops training at the end of the last epoch that fits a time budget.
 
     After each epoch, training stops if one more epoch as long as the
-    longest so far would end past `max_minutes` after training began. The
+    longest so far would end past `max_minutes` after training began (the
+    first epoch, which includes tracing, counts only while it is the only
+    one). The
     run ends cleanly at an epoch boundary: the checkpoint of that epoch is
     written (callbacks before and after this one all run) and the run's
     final evaluation follows.
@@ -45,7 +47,7 @@ class TimeBudget(keras.callbacks.Callback):
         self.clock = clock or time.perf_counter
         self.started = None
         self.epoch_started = None
-        self.longest_epoch = 0.0
+        self.epoch_seconds = []
         self.stopped_epoch = None
 
     def on_train_begin(self, logs=None):
@@ -56,8 +58,9 @@ class TimeBudget(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         now = self.clock()
-        self.longest_epoch = max(self.longest_epoch, now - self.epoch_started)
-        if now + self.longest_epoch - self.started > 60 * self.max_minutes:
+        self.epoch_seconds.append(now - self.epoch_started)
+        expected = max(self.epoch_seconds[1:] or self.epoch_seconds)
+        if now + expected - self.started > 60 * self.max_minutes:
             self.model.stop_training = True
             self.stopped_epoch = epoch
 

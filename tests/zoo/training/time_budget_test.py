@@ -50,6 +50,10 @@ def test_time_budget_stops_before_an_epoch_that_would_not_fit():
     # 1 + 2 = 3 minutes used and 2 more would pass 4.5.
     assert _epochs_until_stop([60.0, 120.0, 60.0, 60.0], 4.5) == 2
     assert _epochs_until_stop([60.0] * 3, 100.0) == 3
+    # A slow first epoch (tracing) stops counting once others exist: after
+    # 3 + 1 + 1 + 1 = 6 minutes one more minute would pass 6.5 (counting
+    # the 3-minute epoch would have stopped after 3 + 1 minutes).
+    assert _epochs_until_stop([180.0, 60.0, 60.0, 60.0, 60.0], 6.5) == 4
 
 
 def test_validation_steps_default_to_a_tenth_of_the_steps():
