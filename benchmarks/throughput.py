@@ -9,8 +9,24 @@ Windows and warm-up are counted in steps and should be multiples of
 family chooses) batches are padded in time to multiples of `--time-bucket`
 (8 by default) so that compilation happens a few times, during warm-up.
 
-A model may carry its own overrides after a colon (`NAME:key=value,...`);
-`--set` applies to every model and to the task.
+A model may carry its own overrides after a colon (`NAME:key=value,...`):
+model options, and the training options `jit_compile` (on, off), `time_bucket`,
+`steps_per_execution` and `dtype_policy` (a Keras dtype policy, e.g.
+`mixed_bfloat16`), so one command can compare a model with itself; `--set`
+applies to every model and to the task.
+
+With `--rounds N` the models are built and warmed up first, then timed in
+turn, one window each, N times over (A B A B ...): on a shared machine the
+load changes by the minute, and alternating windows exposes every model to
+the same load. The result gives each model's median and its ratio to the
+first model. `--preset nanogpt` is the comparison with nanoGPT's CPU
+configuration of `shakespeare_char` (4 layers, 4 heads, width 128, context
+64, batch 12, dropout 0), with and without XLA:
+
+    python benchmarks/throughput.py --preset nanogpt --data-dir ../shared/data
+
+For language models the result also gives tokens (characters) per second:
+batch size times the context length.
 
 For each model: training sequences per second through `model.fit` on the
 task's real pipeline (the median over several timed windows, after warm-up
@@ -88,50 +104,228 @@ def peak_memory_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def measure(name, args, model_overrides, task_overrides):
+# Per-model options besides model overrides (`NAME:key=value`).
+TRAINING_KEYS = ("jit_compile", "time_bucket", "steps_per_execution")
+POLICY_KEY = "dtype_policy"
+
+# Named comparisons: the models (with their own options), task and settings.
+PRESETS = {
+    # nanoGPT's documented CPU run of `shakespeare_char`: 4 layers, 4 heads,
+    # width 128, context 64, batch 12, dropout 0 (transformer_lm's defaults
+    # are the same size), with and without XLA.
+    "nanogpt": {
+        "models": [
+            "transformer_lm:jit_compile=off",
+            "transformer_lm:jit_compile=on",
+        ],
+        "task": "tiny_shakespeare",
+        "batch_size": 12,
+        "set": ["dropout=0", "context_length=64"],
+        "rounds": 7,
+        "warmup_steps": 20,
+        "window_steps": 40,
+    },
+}
+
+
+def apply_preset(args):
+    """Fills the arguments the user left at their defaults from `--preset`."""
+    if args.preset is None:
+        return args
+    preset = PRESETS[args.preset]
+    if not args.models:
+        args.models = list(preset["models"])
+    args.set = list(preset["set"]) + list(args.set)
+    for key in ("task", "batch_size", "rounds", "warmup_steps", "window_steps"):
+        if getattr(args, key) is None:
+            setattr(args, key, preset[key])
+    return args
+
+
+def fill_defaults(args):
+    """The defaults of the options a preset may set."""
+    defaults = {
+        "task": "copy",
+        "batch_size": training.TRAINING_DEFAULTS["batch_size"],
+        "rounds": 1,
+        "warmup_steps": 20,
+        "window_steps": 20,
+    }
+    for key, value in defaults.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    if not args.models:
+        raise ValueError("Name at least one model, or use --preset.")
+    return args
+
+
+def split_own_options(own):
+    """Splits `NAME:key=value` options: model, training, dtype policy."""
+    model, trainer, policy = {}, {}, None
+    for key, value in own.items():
+        if key in TRAINING_KEYS:
+            trainer[key] = value if key == "jit_compile" else int(value)
+        elif key == POLICY_KEY:
+            policy = value
+        else:
+            model[key] = value
+    return model, trainer, policy
+
+
+def prepare(entry, args, overrides):
+    """Builds one entry's task, model and data; returns a dict."""
+    name, _, own = entry.partition(":")
+    own = cli.parse_sets(pair for pair in own.split(",") if pair)
+    own_model, own_training, policy = split_own_options(own)
+    model_overrides, task_overrides = training.split_overrides(
+        name, args.task, overrides
+    )
+    model_overrides.update(own_model)
+    entry_args = argparse.Namespace(**{**vars(args), **own_training})
     keras.utils.set_random_seed(0)
     task = tasks.get(args.task, **task_overrides)
-    model, bucket = cli.build_model(name, task, model_overrides, args)
-    jit = bool(model.jit_compile)
+    previous = keras.config.dtype_policy()
+    if policy is not None:
+        keras.config.set_dtype_policy(policy)
+    try:
+        model, bucket = cli.build_model(name, task, model_overrides, entry_args)
+    finally:
+        keras.config.set_dtype_policy(previous)
     data = training.dataset(task, "train", args.batch_size, bucket)
+    return {
+        "entry": entry,
+        "name": name,
+        "own": own,
+        "policy": policy or previous.name,
+        "task": task,
+        "model": model,
+        "bucket": bucket,
+        "data": data,
+    }
+
+
+def tokens_per_sequence(task):
+    """Steps per training sequence of a language task, else None."""
+    return getattr(task, "context_length", None)
+
+
+def describe(prepared, args, rates):
+    """The JSON row of one model: medians, windows and settings."""
+    model, task = prepared["model"], prepared["task"]
+    train_median = statistics.median(rates)
+    row = {
+        "model": prepared["name"],
+        "entry": prepared["entry"],
+        "task": args.task,
+        "batch_size": args.batch_size,
+        "jit_compile": bool(model.jit_compile),
+        "time_bucket": prepared["bucket"],
+        "steps_per_execution": model.steps_per_execution,
+        "dtype_policy": prepared["policy"],
+        "backend": keras.backend.backend(),
+        "parameters": model.count_params(),
+        "train_sequences_per_second": round(train_median, 2),
+        "train_windows": [round(r, 2) for r in rates],
+        "ms_per_step": round(1000 * args.batch_size / train_median, 2),
+    }
+    context = tokens_per_sequence(task)
+    if context is not None:
+        row["context_length"] = context
+        row["train_tokens_per_second"] = round(train_median * context, 1)
+    return row
+
+
+def measure(entry, args, overrides):
+    """Times one model alone (windows within one `fit`), and its pipeline."""
+    prepared = prepare(entry, args, overrides)
+    data = prepared["data"]
     rates = training_rate(
-        model,
+        prepared["model"],
         data,
         args.batch_size,
         args.warmup_steps,
         args.window_steps,
         args.windows,
     )
-    data = pipeline_rate(
+    pipeline = pipeline_rate(
         data,
         args.batch_size,
         args.warmup_steps,
         args.window_steps * 5,
         args.windows,
     )
-    train_median = statistics.median(rates)
-    data_median = statistics.median(data)
-    return {
-        "model": name,
-        "task": args.task,
-        "batch_size": args.batch_size,
-        "jit_compile": jit,
-        "time_bucket": bucket,
-        "steps_per_execution": model.steps_per_execution,
-        "backend": keras.backend.backend(),
-        "parameters": model.count_params(),
-        "train_sequences_per_second": round(train_median, 2),
-        "train_windows": [round(r, 2) for r in rates],
-        "pipeline_sequences_per_second": round(data_median, 2),
-        "pipeline_to_training_ratio": round(data_median / train_median, 2),
-        "peak_memory_mb": round(peak_memory_mb(), 1),
-    }
+    row = describe(prepared, args, rates)
+    data_median = statistics.median(pipeline)
+    row["pipeline_sequences_per_second"] = round(data_median, 2)
+    row["pipeline_to_training_ratio"] = round(
+        data_median / row["train_sequences_per_second"], 2
+    )
+    row["peak_memory_mb"] = round(peak_memory_mb(), 1)
+    row["overrides"] = prepared["own"]
+    return row
+
+
+def one_window(prepared, args):
+    """One timed window of `fit` after one untimed execution."""
+    per_call = prepared["model"].steps_per_execution
+    return training_rate(
+        prepared["model"],
+        prepared["data"],
+        args.batch_size,
+        per_call,
+        args.window_steps,
+        1,
+    )[0]
+
+
+def measure_interleaved(args, overrides):
+    """Times all models in turn, one window each, `args.rounds` times."""
+    prepared = [prepare(entry, args, overrides) for entry in args.models]
+    for item in prepared:  # warm-up: tracing and compilation
+        training_rate(
+            item["model"],
+            item["data"],
+            args.batch_size,
+            args.warmup_steps,
+            args.window_steps,
+            1,
+        )
+    rates = [[] for _ in prepared]
+    for _ in range(args.rounds):
+        for index, item in enumerate(prepared):
+            rates[index].append(one_window(item, args))
+    rows = [describe(item, args, r) for item, r in zip(prepared, rates)]
+    first = rows[0]["train_sequences_per_second"]
+    for row, item, r in zip(rows, prepared, rates):
+        row["overrides"] = item["own"]
+        row["speed_ratio_to_first"] = round(
+            row["train_sequences_per_second"] / first, 3
+        )
+        # The ratio window by window: robust to load that drifts.
+        row["round_ratios_to_first"] = [
+            round(mine / theirs, 3) for mine, theirs in zip(r, rates[0])
+        ]
+    peak = round(peak_memory_mb(), 1)
+    for row in rows:
+        row["peak_memory_mb_process"] = peak
+    return rows
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("models", nargs="+")
-    parser.add_argument("--task", default="copy")
+    parser.add_argument("models", nargs="*")
+    parser.add_argument("--task", default=None, help="default: copy")
+    parser.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        default=None,
+        help="a named comparison (models, task and settings), e.g. nanogpt",
+    )
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        help="directory of the language data sets (default: $NTM_KERAS_DATA)",
+    )
     cli.add_training_options(
         parser,
         (
@@ -144,31 +338,40 @@ def main(argv=None):
             "amsgrad",
         ),
     )
-    parser.add_argument("--warmup-steps", type=int, default=20)
-    parser.add_argument("--window-steps", type=int, default=20)
+    parser.set_defaults(batch_size=None)
+    parser.add_argument("--warmup-steps", type=int, default=None)
+    parser.add_argument("--window-steps", type=int, default=None)
     parser.add_argument("--windows", type=int, default=5)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=None,
+        help="time the models in turn, one window each, this many times "
+        "(default 1: each model alone, --windows windows)",
+    )
     cli.add_set_option(parser)
-    args = parser.parse_args(argv)
+    args = fill_defaults(apply_preset(parser.parse_args(argv)))
     overrides = cli.parse_sets(args.set)
-    results = []
-    for entry in args.models:
-        name, _, own = entry.partition(":")
-        own = cli.parse_sets(pair for pair in own.split(",") if pair)
-        model_overrides, task_overrides = training.split_overrides(
-            name, args.task, overrides
-        )
-        model_overrides.update(own)
-        result = measure(name, args, model_overrides, task_overrides)
-        result["overrides"] = own
-        results.append(result)
+    if args.data_dir is not None:
+        overrides["task.data_dir"] = args.data_dir
+    load = os.getloadavg()
+    if args.rounds > 1:
+        results = measure_interleaved(args, overrides)
+    else:
+        results = [measure(entry, args, overrides) for entry in args.models]
     print(
         json.dumps(
             {
                 "benchmark": "throughput",
+                "command": " ".join(sys.argv),
                 "machine": {
                     "cpus": os.cpu_count(),
                     "platform": platform.platform(),
                     "python": platform.python_version(),
+                    "load_average_before": [round(x, 2) for x in load],
+                    "load_average_after": [
+                        round(x, 2) for x in os.getloadavg()
+                    ],
                 },
                 "results": results,
             },

@@ -43,7 +43,8 @@ def add_set_option(parser):
 _SWITCHES = {"auto": None, "on": True, "off": False}
 
 # `ntm-keras train` options: (type or "switch", help). The defaults come from
-# `zoo.training.TRAINING_DEFAULTS`; None means the model family's choice.
+# `zoo.training.TRAINING_DEFAULTS`; None means the model family's choice,
+# or what a third element says.
 _TRAINING_HELP = {
     "epochs": (int, "epochs to train"),
     "steps_per_epoch": (int, "train steps per epoch"),
@@ -66,6 +67,23 @@ _TRAINING_HELP = {
         int,
         "pad batches in time to a multiple of this (8 with XLA, else 0: "
         "no padding)",
+    ),
+    "max_minutes": (
+        float,
+        "stop at the end of the last epoch that fits in this many minutes "
+        "(checkpointed, then evaluated as usual)",
+        "no limit",
+    ),
+    "inspect_every": (
+        int,
+        "text samples and attention maps every N epochs; 0: none",
+        "when they cost at most 5%% of the training time so far",
+    ),
+    "validation_steps": (
+        int,
+        "validation batches per epoch, the split's first; 0: the whole "
+        "split (the whole split is scored at the end in any case)",
+        "a tenth of --steps-per-epoch",
     ),
     "steps_per_execution": (
         int,
@@ -93,9 +111,10 @@ def add_training_options(parser, names=None):
     # (the throughput benchmark's --warmup-steps counts untimed steps).
     parser.set_defaults(training_option_names=names)
     for name in names:
-        kind, text = _TRAINING_HELP[name]
+        kind, text, *described = _TRAINING_HELP[name]
         default = TRAINING_DEFAULTS[name]
         shown = "the model family's" if default is None else default
+        shown = described[0] if described else shown
         flag = "--" + name.replace("_", "-")
         if kind == "switch":
             parser.add_argument(
@@ -239,9 +258,21 @@ def build_parser():
     _add_checkpoint_option(preset)
 
     sample = commands.add_parser(
-        "sample", help="generate text with a trained language model"
+        "sample",
+        help="generate text with a trained language model: a run, or a "
+        "shipped preset (no data needed)",
     )
-    sample.add_argument("run_dir")
+    sample.add_argument("run_dir", nargs="?", help="a language-model run")
+    sample.add_argument(
+        "--preset",
+        default=None,
+        help="sample from this preset instead of a run, e.g. tiny_shakespeare",
+    )
+    sample.add_argument(
+        "--model",
+        default="transformer_lm",
+        help="the zoo entry of --preset (default: transformer_lm)",
+    )
     sample.add_argument("--prompt", default="\n", help="text to continue")
     sample.add_argument("--length", type=int, default=500)
     sample.add_argument("--temperature", type=float, default=1.0)
@@ -388,6 +419,24 @@ def run_preset(args):
 def run_sample(args):
     from zoo.inference import generation
 
+    if (args.preset is None) == (args.run_dir is None):
+        raise ValueError(
+            "`ntm-keras sample` needs a RUN_DIR or --preset NAME (not both), "
+            "e.g. `ntm-keras sample --preset tiny_shakespeare`."
+        )
+    if args.preset is not None:
+        print(
+            generation.sample_preset(
+                args.model,
+                args.preset,
+                args.prompt,
+                args.length,
+                temperature=args.temperature,
+                top_k=args.top_k,
+                seed=args.seed,
+            )
+        )
+        return
     print(
         generation.sample_run(
             args.run_dir,

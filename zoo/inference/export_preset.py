@@ -15,7 +15,9 @@ def export_preset(
 
     The metadata keeps the model options that differ from the entry's
     defaults, the task and training settings, the run's command and commit,
-    its final metrics and any length evaluation found in `eval/`.
+    its final metrics and any length evaluation found in `eval/`. A run on a
+    character task also keeps the task's vocabulary, so the preset samples
+    text with no data (`ntm-keras sample --preset`).
 
     Args:
         run_dir: path. A finished run directory.
@@ -41,14 +43,18 @@ def export_preset(
         for key, value in config["model"]["options"].items()
         if defaults.get(key) != value
     }
-    model = checkpointing.load_checkpoint(run_dir, which)
-    for weight in model.weights:
+    trained = checkpointing.load_checkpoint(run_dir, which)
+    for weight in trained.weights:
         if not np.all(np.isfinite(np.asarray(weight))):
             raise ValueError(
                 f"Invalid `run_dir`: the {which} checkpoint of "
                 f"{str(run_dir)!r} has non-finite weights ({weight.path}); "
                 "expected a run that did not diverge."
             )
+    # An uncompiled copy: the checkpoint's optimizer state (Adam's two
+    # moments, twice the weights) has no place in a preset.
+    model = registry.get(name, **overrides)
+    model.set_weights(trained.get_weights())
     metadata = {
         "model": name,
         "preset": preset,
@@ -62,6 +68,9 @@ def export_preset(
             "commit": config.get("invocation", {}).get("commit"),
         },
     }
+    vocabulary = _task_vocabulary(config)
+    if vocabulary is not None:
+        metadata["vocabulary"] = vocabulary
     metrics = run_dir / run_files.METRICS_FILE
     if metrics.exists():
         metadata["metrics"] = run_files.read_json(metrics)
@@ -77,3 +86,13 @@ def export_preset(
         directory=directory,
         overwrite=overwrite,
     )
+
+
+def _task_vocabulary(config):
+    """The character vocabulary of a run's task, or None for other tasks."""
+    import tasks
+
+    if config["task"]["name"] != "tiny_shakespeare":
+        return None
+    task = tasks.get(config["task"]["name"], **config["task"]["options"])
+    return list(task.vocabulary)

@@ -36,7 +36,41 @@ def make_sampler(temperature=1.0, top_k=None, seed=None):
     )
 
 
-def generate(model, task, prompt, length, sampler=None):
+def sampling_function(model, context, prompt_length, sampler):
+    """A compiled function that continues prompts of one length.
+
+    Args:
+        model: a causal model from token ids `(B, T)` to logits `(B, T, N)`.
+        context: int. The window the model sees.
+        prompt_length: int. Tokens of the prompt.
+        sampler: a `keras_hub.samplers.Sampler`.
+
+    Returns:
+        A `tf.function` from `(tokens, known)`, `(B, L)` ids and bools (True
+        at the prompt), to the `(B, L)` ids with the rest sampled. It traces
+        once per `L`; keep it to sample again without tracing (the model's
+        weights are read as variables, so later training shows).
+    """
+
+    @tf.function
+    def sample(tokens, known):
+        def next_logits(prompt_ids, cache, index):
+            # The window of `context` tokens that ends just before `index`.
+            start = ops.clip(
+                index - context, 0, ops.shape(prompt_ids)[1] - context
+            )
+            window = ops.slice(
+                prompt_ids, (0, start), (ops.shape(prompt_ids)[0], context)
+            )  # (B, T)
+            logits = model(window, training=False)  # (B, T, N)
+            return logits[:, index - 1 - start, :], None, cache
+
+        return sampler(next_logits, tokens, index=prompt_length, mask=known)
+
+    return sample
+
+
+def generate(model, task, prompt, length, sampler=None, function=None):
     """Continues `prompt` by `length` tokens with a causal language model.
 
     The model sees at most the task's `context_length` last tokens: each new
@@ -45,11 +79,14 @@ def generate(model, task, prompt, length, sampler=None):
 
     Args:
         model: a causal model from token ids `(B, T)` to logits `(B, T, N)`.
-        task: the language task (its `encode`, `decode`, `context_length`).
+        task: the language task, or a `CharacterVocabulary` (its `encode`,
+            `decode`, `context_length`).
         prompt: str. At least one character of the task's vocabulary.
         length: int. Tokens to generate.
         sampler: a `keras_hub.samplers.Sampler`. Defaults to random
             sampling at temperature 1.
+        function: optional, a `sampling_function` made before for this
+            model, sampler and prompt length, to skip tracing.
 
     Returns:
         str. The prompt followed by the generated text.
@@ -70,24 +107,110 @@ def generate(model, task, prompt, length, sampler=None):
     tokens[0, : len(ids)] = ids
     known = np.zeros_like(tokens, dtype=bool)
     known[0, : len(ids)] = True
-
-    @tf.function
-    def sample(tokens, known):
-        def next_logits(prompt_ids, cache, index):
-            # The window of `context` tokens that ends just before `index`.
-            start = ops.clip(
-                index - context, 0, ops.shape(prompt_ids)[1] - context
-            )
-            window = ops.slice(
-                prompt_ids, (0, start), (ops.shape(prompt_ids)[0], context)
-            )  # (B, T)
-            logits = model(window, training=False)  # (B, T, N)
-            return logits[:, index - 1 - start, :], None, cache
-
-        return sampler(next_logits, tokens, index=len(ids), mask=known)
-
-    output = sample(tf.constant(tokens), tf.constant(known))
+    if function is None:
+        function = sampling_function(model, context, len(ids), sampler)
+    output = function(tf.constant(tokens), tf.constant(known))
     return task.decode(output.numpy()[0, :total])
+
+
+class CharacterVocabulary:
+    """Encodes and decodes text with a fixed list of characters.
+
+    What `generate` needs from a character task, without its data: a
+    preset of a language model carries its vocabulary and context length,
+    so it samples with no data directory.
+
+    Args:
+        vocabulary: sequence of str. The characters, by id.
+        context_length: int. The window the model was trained on.
+
+    Example:
+
+    >>> vocabulary = CharacterVocabulary(["a", "b", "c"], 8)
+    >>> vocabulary.encode("cab").tolist()
+    [2, 0, 1]
+    >>> vocabulary.decode([1, 2])
+    'bc'
+    """
+
+    def __init__(self, vocabulary, context_length):
+        self.vocabulary = list(vocabulary)
+        self.context_length = validation.check_positive_int(
+            "context_length", context_length
+        )
+        self._ids = {char: index for index, char in enumerate(self.vocabulary)}
+
+    def encode(self, text, argument="text"):
+        """Returns the int32 ids of `text`; `ValueError` for unknown ones."""
+        unknown = sorted(set(text) - set(self._ids))
+        if unknown:
+            raise ValueError(
+                f"Invalid `{argument}`: received characters {unknown} that "
+                "are not in the vocabulary; expected only these "
+                f"{len(self.vocabulary)} characters: "
+                f"{''.join(self.vocabulary)!r}."
+            )
+        return np.array([self._ids[c] for c in text], dtype=np.int32)
+
+    def decode(self, ids):
+        """Returns the text of a sequence of ids."""
+        return "".join(self.vocabulary[int(i)] for i in np.asarray(ids))
+
+
+def preset_vocabulary(name, preset):
+    """The `CharacterVocabulary` a language-model preset carries.
+
+    Raises:
+        ValueError: if the preset has no vocabulary (not a language model).
+    """
+    from zoo import preset_store
+
+    info = preset_store.preset_info(name, preset)
+    if "vocabulary" not in info:
+        raise ValueError(
+            f"Invalid `preset`: {preset!r} of model {name!r} carries no "
+            "vocabulary; expected a language-model preset, e.g. "
+            "transformer_lm's 'tiny_shakespeare'."
+        )
+    return CharacterVocabulary(
+        info["vocabulary"], info["task"]["options"]["context_length"]
+    )
+
+
+def sample_preset(
+    name,
+    preset,
+    prompt,
+    length,
+    *,
+    temperature=1.0,
+    top_k=None,
+    seed=None,
+):
+    """Loads a language-model preset and continues `prompt`.
+
+    Needs no data and no run directory: the preset's JSON holds the
+    vocabulary and context length.
+
+    Args:
+        name: str. The zoo entry, e.g. `"transformer_lm"`.
+        preset: str. Its preset, e.g. `"tiny_shakespeare"`.
+        prompt: str. Characters of the preset's vocabulary.
+        length: int. Tokens to generate.
+        temperature: float. Defaults to `1.0`.
+        top_k: optional int. Sample among the k most likely tokens.
+        seed: optional int.
+
+    Returns:
+        str. The prompt and its continuation.
+    """
+    from zoo import registry
+
+    sampler = make_sampler(temperature, top_k, seed)
+    length = validation.check_positive_int("length", length)
+    vocabulary = preset_vocabulary(name, preset)
+    model = registry.get(name, preset=preset)
+    return generate(model, vocabulary, prompt, length, sampler)
 
 
 def sample_run(

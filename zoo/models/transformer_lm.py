@@ -42,6 +42,12 @@ def attention_scores(model, inputs):
     return parts.collect_scores(forward, model, inputs)
 
 
+# No XLA by default (`jit_compile` stays off): on the shared 2-core CPU,
+# XLA was 0.89-0.92 times as fast at nanoGPT's configuration (dropout 0),
+# and 0.64 times as fast as without XLA at dropout 0.1, whose random masks
+# XLA makes slowly; see
+# notes/2026-12-02-tiny-shakespeare-speed.md and `benchmarks/throughput.py
+# --preset nanogpt`, which measures it again in one command.
 @register(
     "transformer_lm",
     description="Decoder-only Transformer language model (4 x 128, 0.8M).",

@@ -17,6 +17,7 @@ _FROM_LOOP = (
     "dataset",
     "make_config",
     "resolve_time_bucket",
+    "resolve_validation_steps",
     "resume",
     "split_overrides",
     "train",

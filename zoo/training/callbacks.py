@@ -1,6 +1,7 @@
 """The standard callbacks of a training run."""
 
 import pathlib
+import time
 
 import keras
 
@@ -11,6 +12,7 @@ from zoo.tensorboard.gradient_norm import GradientNormLogger
 from zoo.tensorboard.memory_images import MemoryImages, probe_example
 from zoo.tensorboard.text_samples import TextSampleLogger
 from zoo.tensorboard.translation_samples import TranslationSampleLogger
+from zoo.tensorboard.writer import InspectionSchedule
 from zoo.training import checkpointing, curriculum, run_files
 from zoo.training.divergence import NonFiniteGuard
 
@@ -18,8 +20,119 @@ from zoo.training.divergence import NonFiniteGuard
 INSPECTION_DIR = "inspection"
 
 
+class TimeBudget(keras.callbacks.Callback):
+    """Stops training at the end of the last epoch that fits a time budget.
+
+    After each epoch, training stops if one more epoch as long as the
+    longest so far would end past `max_minutes` after training began (the
+    first epoch, which includes tracing, counts only while it is the only
+    one). The
+    run ends cleanly at an epoch boundary: the checkpoint of that epoch is
+    written (callbacks before and after this one all run) and the run's
+    final evaluation follows.
+
+    Args:
+        max_minutes: float > 0. The budget, in minutes of wall-clock time.
+        clock: function returning seconds; `time.perf_counter` by default.
+
+    Example:
+
+    >>> budget = TimeBudget(max_minutes=30)
+    >>> budget.max_minutes
+    30
+    """
+
+    def __init__(self, max_minutes, clock=None):
+        super().__init__()
+        self.max_minutes = max_minutes
+        self.clock = clock or time.perf_counter
+        self.started = None
+        self.epoch_started = None
+        self.epoch_seconds = []
+        self.stopped_epoch = None
+
+    def on_train_begin(self, logs=None):
+        self.started = self.clock()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch_started = self.clock()
+
+    def on_epoch_end(self, epoch, logs=None):
+        now = self.clock()
+        self.epoch_seconds.append(now - self.epoch_started)
+        expected = max(self.epoch_seconds[1:] or self.epoch_seconds)
+        if now + expected - self.started > 60 * self.max_minutes:
+            self.model.stop_training = True
+            self.stopped_epoch = epoch
+
+
+class RunTimer(keras.callbacks.Callback):
+    """Measures where a run's time goes: training steps, and the rest.
+
+    Per epoch, the time from the start of the epoch to the end of its last
+    training batch is training (steps and the input pipeline); the time
+    from then to the end of the epoch is validation and the other
+    callbacks' end-of-epoch work (samples, attention maps, checkpoints,
+    TensorBoard). The first epoch's training includes tracing.
+
+    Args:
+        clock: function returning seconds; `time.perf_counter` by default.
+
+    Example:
+
+    >>> timer = RunTimer()
+    >>> timer.summary()["epochs"]
+    0
+    """
+
+    def __init__(self, clock=None):
+        super().__init__()
+        self.clock = clock or time.perf_counter
+        self.training = []
+        self.after_training = []
+        self._epoch_started = None
+        self._last_batch = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_started = self._last_batch = self.clock()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._last_batch = self.clock()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.training.append(self._last_batch - self._epoch_started)
+        self.after_training.append(self.clock() - self._last_batch)
+
+    def summary(self):
+        """Seconds of training and of the rest, in total and per epoch."""
+        later = self.training[1:]
+        return {
+            "epochs": len(self.training),
+            "training_seconds": round(sum(self.training), 2),
+            "first_epoch_training_seconds": round(
+                (self.training or [0.0])[0], 2
+            ),
+            "validation_and_callbacks_seconds": round(
+                sum(self.after_training), 2
+            ),
+            "validation_and_callbacks_per_training": round(
+                sum(self.after_training) / max(sum(self.training), 1e-9), 4
+            ),
+            "median_epoch_training_seconds_after_the_first": (
+                round(sorted(later)[len(later) // 2], 2) if later else None
+            ),
+        }
+
+
 def callbacks(
-    run_dir, *, task=None, model=None, curriculum_name="none", epochs=None
+    run_dir,
+    *,
+    task=None,
+    model=None,
+    curriculum_name="none",
+    epochs=None,
+    inspect_every=None,
+    max_minutes=None,
 ):
     """Returns the callbacks that make `fit` a resumable, inspectable run.
 
@@ -43,6 +156,11 @@ def callbacks(
         curriculum_name: str. A name from `zoo.curriculum.CURRICULA`:
             `"none"`, `"doubling"` or `"combined"`.
         epochs: optional int. The run's total, recorded in `last.json`.
+        inspect_every: optional int. Text samples and attention maps every
+            this many epochs; 0: none; None: at the epochs where they cost
+            at most 5% of the training time so far (`InspectionSchedule`).
+        max_minutes: optional float. Adds a `TimeBudget` that ends training
+            at the last epoch boundary within this many minutes.
 
     Returns:
         A list of `keras.callbacks.Callback`.
@@ -68,7 +186,7 @@ def callbacks(
             MemoryImages(run_dir / run_files.LOGS_DIR, probe_example(task))
         )
     if task is not None and task.spec.modality == "tokens":
-        result.extend(_language_loggers(run_dir, task, model))
+        result.extend(_language_loggers(run_dir, task, model, inspect_every))
     result.append(
         keras.callbacks.TensorBoard(
             log_dir=str(run_dir / run_files.LOGS_DIR),
@@ -85,29 +203,41 @@ def callbacks(
             guard=guard,
         )
     )
+    if max_minutes is not None:
+        result.append(TimeBudget(max_minutes))
+    # Last, so that its end-of-epoch time includes every other callback.
+    result.append(RunTimer())
     return result
 
 
-def _language_loggers(run_dir, task, model):
+def _language_loggers(run_dir, task, model, inspect_every=None):
     """Text samples (or translations and BLEU) and attention maps.
 
     Each logger comes only for a task that gives what it shows: running
     text to continue (`texts`), sentence pairs, or an example to draw
     attention over (`attention_example`). Question answering (bAbI) has
     neither text to continue nor an attention example, so it gets none.
+    Text samples and attention maps share one `InspectionSchedule`
+    (`inspect_every`: 0 drops them); translations give the `val_bleu`
+    metric, so they run every epoch.
     """
     log_dir = run_dir / run_files.LOGS_DIR / INSPECTION_DIR
     loggers = []
+    inspect = inspect_every != 0
+    schedule = InspectionSchedule(every=inspect_every or None)
     if task.spec.structure == "sequence_to_sequence":
         loggers.append(TranslationSampleLogger(log_dir, task))
-    elif hasattr(task, "texts"):
-        loggers.append(TextSampleLogger(log_dir, task))
+    elif hasattr(task, "texts") and inspect:
+        loggers.append(TextSampleLogger(log_dir, task, schedule))
     if (
-        model is not None
+        inspect
+        and model is not None
         and model.name in registry.list_models()
         and hasattr(task, "attention_example")
     ):
         attention_scores = registry.describe(model.name).attention_scores
         if attention_scores is not None:
-            loggers.append(AttentionMapLogger(log_dir, task, attention_scores))
+            loggers.append(
+                AttentionMapLogger(log_dir, task, attention_scores, schedule)
+            )
     return loggers

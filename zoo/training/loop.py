@@ -1,6 +1,7 @@
 """Training runs: `train` starts one, `resume` continues a killed one."""
 
 import pathlib
+import time
 
 import keras
 
@@ -9,6 +10,7 @@ from ntm_keras import validation
 from tasks import padding
 from zoo import registry
 from zoo.training import checkpointing, compiling, memory_budget, run_files
+from zoo.training.callbacks import RunTimer
 from zoo.training.callbacks import callbacks as standard_callbacks
 from zoo.training.curriculum import CURRICULA
 from zoo.training.divergence import NonFiniteGuard
@@ -21,6 +23,15 @@ TRAINING_DEFAULTS = {
     "curriculum": "none",
     # None: the time bucket that suits `jit_compile` (`resolve_time_bucket`).
     "time_bucket": None,
+    # Stop at the end of the last epoch that fits in this many minutes
+    # (None: no limit).
+    "max_minutes": None,
+    # Text samples and attention maps every this many epochs; 0: never;
+    # None: whenever they cost at most 5% of the training time so far.
+    "inspect_every": None,
+    # Validation batches per epoch; 0: the whole split; None: a tenth of
+    # `steps_per_epoch` (at least 1). The whole split is scored at the end.
+    "validation_steps": None,
     # Compile options. None: the model family's default
     # (`zoo.describe(name).compile_options`), else `compile_for_task`'s.
     **dict.fromkeys(
@@ -51,6 +62,18 @@ def dataset(task, split, batch_size, time_bucket=0, **kwargs):
     if time_bucket:
         batches = padding.bucket_by_time(batches, time_bucket)
     return batches
+
+
+def resolve_validation_steps(validation_steps, steps_per_epoch):
+    """Validation batches per epoch: the option, or a tenth of the steps.
+
+    A validation batch costs about a third of a training step (forward
+    only), so a tenth of the steps keeps validation near 3% of an epoch.
+    Returns 0 for the whole split.
+    """
+    if validation_steps is not None:
+        return validation_steps
+    return max(1, steps_per_epoch // 10)
 
 
 def resolve_time_bucket(time_bucket, jit_compile):
@@ -117,6 +140,16 @@ def _check_training_options(options):
     validation.check_choice("curriculum", options["curriculum"], CURRICULA)
     if options["time_bucket"] is not None:
         validation.check_int("time_bucket", options["time_bucket"], minimum=0)
+    if options["max_minutes"] is not None:
+        validation.check_float("max_minutes", options["max_minutes"])
+        if options["max_minutes"] <= 0:
+            raise ValueError(
+                f"Invalid `max_minutes`: received {options['max_minutes']}; "
+                "expected a number of minutes > 0."
+            )
+    for key in ("inspect_every", "validation_steps"):
+        if options[key] is not None:
+            validation.check_int(key, options[key], minimum=0)
 
 
 def build_run(config):
@@ -319,6 +352,8 @@ def _fit(run_dir, config, task, model, *, state, verbose):
         model=model,
         curriculum_name=training["curriculum"],
         epochs=training["epochs"],
+        inspect_every=training.get("inspect_every"),
+        max_minutes=training.get("max_minutes"),
     )
     (guard,) = [c for c in run_callbacks if isinstance(c, NonFiniteGuard)]
     if state is not None:
@@ -339,12 +374,21 @@ def _fit(run_dir, config, task, model, *, state, verbose):
             task, split, batch_size, training.get("time_bucket"), **kwargs
         )
 
+    started = time.perf_counter()
+    validation_steps = resolve_validation_steps(
+        training.get("validation_steps"), steps
+    )
+    validation_data = data("validation")
+    if validation_steps:
+        # A fixed subset (the split's first batches) every epoch: `take`
+        # restarts with each epoch, unlike `fit`'s `validation_steps`.
+        validation_data = validation_data.take(validation_steps)
     history = model.fit(
         data("train", start=initial_epoch * steps),
         steps_per_epoch=steps,
         epochs=training["epochs"],
         initial_epoch=initial_epoch,
-        validation_data=data("validation"),
+        validation_data=validation_data,
         callbacks=run_callbacks,
         shuffle=False,
         verbose=verbose,
@@ -365,12 +409,30 @@ def _fit(run_dir, config, task, model, *, state, verbose):
             },
         )
         raise error
+    epochs_done = len(history.epoch) + initial_epoch
     final = {
-        "epochs": training["epochs"],
+        "epochs": epochs_done,
         "difficulty": task.difficulty,
         "last_epoch": last_epoch,
+        # The last weights on the whole held-out splits.
+        "validation": model.evaluate(
+            data("validation"), return_dict=True, verbose=0
+        ),
         "test": model.evaluate(data("test"), return_dict=True, verbose=0),
     }
+    timers = [c for c in run_callbacks if isinstance(c, RunTimer)]
+    if timers:
+        final["timing"] = {
+            **timers[0].summary(),
+            "seconds_with_final_evaluation": round(
+                time.perf_counter() - started, 2
+            ),
+        }
+    if epochs_done < training["epochs"]:
+        final["stopped_early"] = (
+            f"max_minutes={training.get('max_minutes')} reached after "
+            f"{epochs_done} of {training['epochs']} epochs"
+        )
     run_files.write_json(run_dir / run_files.METRICS_FILE, final)
     # The run's total is recorded once the epochs it names are done.
     config_path = run_dir / run_files.CONFIG_FILE

@@ -3,8 +3,8 @@
 import json
 
 import pytest
-
 from babi_testing import babi_data_dir
+
 from testing import run_cli
 
 

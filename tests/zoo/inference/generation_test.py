@@ -69,3 +69,32 @@ def test_bad_prompts_and_lengths_raise_naming_them(
 def test_bad_sampler_options_raise(arguments, message):
     with pytest.raises(ValueError, match=message):
         generation.make_sampler(**arguments)
+
+
+def test_a_character_vocabulary_samples_like_its_task(task):
+    """A preset's vocabulary stands in for the task: same ids, same text."""
+    vocabulary = generation.CharacterVocabulary(task.vocabulary, 8)
+    assert vocabulary.encode("cab ").tolist() == task.encode("cab ").tolist()
+    model = zoo.get("transformer_lm_tiny", task=task)
+    greedy = keras_hub.samplers.GreedySampler()
+    assert generation.generate(
+        model, vocabulary, "abc", 12, greedy
+    ) == generation.generate(model, task, "abc", 12, greedy)
+    with pytest.raises(ValueError, match=r"`prompt`.*\['z'\]"):
+        generation.generate(model, vocabulary, "az", 3)
+
+
+def test_a_kept_sampling_function_gives_the_same_text(task):
+    model = zoo.get("transformer_lm_tiny", task=task)
+    greedy = keras_hub.samplers.GreedySampler()
+    function = generation.sampling_function(model, 8, 2, greedy)
+    first = generation.generate(model, task, "ab", 10, greedy, function)
+    assert first == generation.generate(model, task, "ab", 10, greedy)
+    assert first == generation.generate(model, task, "ab", 10, greedy, function)
+
+
+def test_presets_without_a_vocabulary_cannot_sample():
+    with pytest.raises(ValueError, match="carries no vocabulary"):
+        generation.preset_vocabulary("ntm", "copy")
+    with pytest.raises(ValueError, match="Unknown preset"):
+        generation.sample_preset("transformer_lm", "no_such_preset", "a", 3)
