@@ -364,12 +364,13 @@ def run_eval(args):
     from zoo.inference import evaluation
     from zoo.training import run_files
 
+    lengths = _parse_lengths(args.lengths)
     config = run_files.read_config(args.run_dir)
     if config["task"]["name"] == "babi":
         return _run_babi_eval(args)
     rows = evaluation.evaluate_lengths(
         args.run_dir,
-        _parse_lengths(args.lengths),
+        lengths,
         num_sequences=args.num_sequences,
         batch_size=args.batch_size,
         which=args.checkpoint,
