@@ -2,14 +2,100 @@
 
 import os
 import pathlib
-import shutil
 
 import pytest
 
 from tasks.language import babi_format
-from testing import REPOSITORY, SHARED_DATA
+from testing import SHARED_DATA
 
-BABI_FIXTURES = REPOSITORY / "tests" / "data" / "babi"
+# Made-up stories in the bAbI v1.2 format (`ID text`, questions as
+# `ID question<TAB>answer<TAB>supporting IDs`), written for these tests and
+# not taken from the bAbI release: task 1 (one supporting fact), task 8
+# (lists, multi-word answers) and task 19 (path finding, two-word answers).
+# They live here, not as files, so that nothing in tests/data looks like
+# the release; `babi_data_dir` lays them out under their official names.
+FIXTURE_STORIES = {
+    "qa19_path-finding_test.txt": (
+        "1 The porch is south of the attic.\n"
+        "2 The garden is west of the porch.\n"
+        "3 How do you go from the attic to the garden? \ts,w\t1 2\n"
+    ),
+    "qa19_path-finding_train.txt": (
+        "1 The attic is north of the cellar.\n"
+        "2 The porch is east of the attic.\n"
+        "3 How do you go from the cellar to the porch? \tn,e\t1 2\n"
+        "1 The garden is west of the porch.\n"
+        "2 The cellar is south of the garden.\n"
+        "3 How do you go from the porch to the cellar? \tw,s\t1 2\n"
+    ),
+    "qa1_single-supporting-fact_test.txt": (
+        "1 Tom went to the garden.\n"
+        "2 Where is Tom? \tgarden\t1\n"
+        "1 Lena ran to the porch.\n"
+        "2 Anna went to the cellar.\n"
+        "3 Where is Anna? \tcellar\t2\n"
+        "4 Where is Lena? \tporch\t1\n"
+    ),
+    "qa1_single-supporting-fact_train.txt": (
+        "1 Anna walked to the garden.\n"
+        "2 Tom ran to the cellar.\n"
+        "3 Where is Anna? \tgarden\t1\n"
+        "4 Anna went to the attic.\n"
+        "5 Where is Anna? \tattic\t4\n"
+        "1 Tom walked to the attic.\n"
+        "2 Where is Tom? \tattic\t1\n"
+        "1 Lena went to the porch.\n"
+        "2 Tom went to the garden.\n"
+        "3 Lena walked to the cellar.\n"
+        "4 Where is Lena? \tcellar\t3\n"
+        "1 Anna ran to the porch.\n"
+        "2 Where is Anna? \tporch\t1\n"
+        "1 Tom went to the cellar.\n"
+        "2 Lena ran to the attic.\n"
+        "3 Where is Tom? \tcellar\t1\n"
+        "1 Lena walked to the garden.\n"
+        "2 Where is Lena? \tgarden\t1\n"
+        "1 Anna went to the cellar.\n"
+        "2 Anna ran to the porch.\n"
+        "3 Where is Anna? \tporch\t2\n"
+        "1 Tom walked to the porch.\n"
+        "2 Where is Tom? \tporch\t1\n"
+        "1 Lena went to the attic.\n"
+        "2 Where is Lena? \tattic\t1\n"
+        "1 Anna walked to the attic.\n"
+        "2 Where is Anna? \tattic\t1\n"
+    ),
+    "qa8_lists-sets_test.txt": (
+        "1 Tom took the rope there.\n"
+        "2 Tom took the lamp there.\n"
+        "3 What is Tom carrying? \trope,lamp\t1 2\n"
+    ),
+    "qa8_lists-sets_train.txt": (
+        "1 Anna took the kettle there.\n"
+        "2 Anna picked up the lamp there.\n"
+        "3 What is Anna carrying? \tkettle,lamp\t1 2\n"
+        "4 Anna dropped the kettle.\n"
+        "5 What is Anna carrying? \tlamp\t1 2 4\n"
+        "1 Tom walked to the attic.\n"
+        "2 What is Tom carrying? \tnothing\t\n"
+        "1 Lena took the lamp there.\n"
+        "2 Lena got the kettle there.\n"
+        "3 Lena grabbed the rope there.\n"
+        "4 What is Lena carrying? \tlamp,kettle,rope\t1 2 3\n"
+    ),
+}
+
+
+def fixture_text(name):
+    """The text of the fixture file `name`, or None if there is none."""
+    return FIXTURE_STORIES.get(name)
+
+
+def write_fixture(name, directory):
+    """Writes the fixture file `name` into `directory`; returns its path."""
+    path = pathlib.Path(directory) / name
+    path.write_text(FIXTURE_STORIES[name])
+    return path
 
 
 def stub_story(number):
@@ -23,7 +109,7 @@ def stub_story(number):
 def babi_data_dir(directory, folder="en", leave_out=()):
     """Lays out the fixtures as `DIR/babi/<folder>/` with all 20 tasks.
 
-    Tasks 1, 8 and 19 are the files of `tests/data/babi/`; every other task
+    Tasks 1, 8 and 19 are `FIXTURE_STORIES`; every other task
     gets `stub_story(number)` as train and test file.
 
     Args:
@@ -41,10 +127,7 @@ def babi_data_dir(directory, folder="en", leave_out=()):
             name = babi_format.task_file_name(number, split)
             if name in leave_out:
                 continue
-            if (BABI_FIXTURES / name).exists():
-                shutil.copyfile(BABI_FIXTURES / name, target / name)
-            else:
-                (target / name).write_text(stub_story(number))
+            (target / name).write_text(fixture_text(name) or stub_story(number))
     return pathlib.Path(directory)
 
 

@@ -1,14 +1,14 @@
 """The bAbI text format: parsing stories and rejecting malformed lines."""
 
 import pytest
-from babi_testing import BABI_FIXTURES, real_babi_dir
+from babi_testing import real_babi_dir, write_fixture
 
 from tasks.language import babi_format
 
 
-def test_parses_statements_questions_and_positions():
+def test_parses_statements_questions_and_positions(tmp_path):
     stories = babi_format.read_stories(
-        BABI_FIXTURES / "qa1_single-supporting-fact_train.txt"
+        write_fixture("qa1_single-supporting-fact_train.txt", tmp_path)
     )
     assert len(stories) == 10
     first = stories[0]
@@ -25,9 +25,9 @@ def test_parses_statements_questions_and_positions():
     assert sum(len(s.questions) for s in stories) == 11
 
 
-def test_multi_word_answers_are_split_at_commas():
+def test_multi_word_answers_are_split_at_commas(tmp_path):
     stories = babi_format.read_stories(
-        BABI_FIXTURES / "qa8_lists-sets_train.txt"
+        write_fixture("qa8_lists-sets_train.txt", tmp_path)
     )
     answers = [q.answers for s in stories for q in s.questions]
     assert answers == [

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from babi_testing import babi_data_dir, real_babi_dir, stub_story
+from babi_testing import babi_data_dir, fixture_text, real_babi_dir, stub_story
 
 import tasks
 from tasks.language import babi, babi_builder, babi_format, data_directory
@@ -33,10 +33,8 @@ def fixture_words():
     """The sorted words of the 20 training files of the fixture layout."""
     words = set()
     for number in range(1, 21):
-        path = babi_data_dir.__globals__["BABI_FIXTURES"] / (
-            babi_format.task_file_name(number, "train")
-        )
-        text = path.read_text() if path.exists() else stub_story(number)
+        name = babi_format.task_file_name(number, "train")
+        text = fixture_text(name) or stub_story(number)
         for line in text.splitlines():
             fields = line.split(" ", 1)[1].split("\t")
             words.update(babi_format.tokenize(fields[0]))
