@@ -4,8 +4,6 @@ Legend: B = batch size, T = steps, D = model width, H = attention heads,
 L = segment length (the attention window), N = memory slots, W = word size.
 """
 
-import functools
-
 import keras
 import numpy as np
 from keras import ops
@@ -16,6 +14,16 @@ from zoo.models import transformer_parts as parts
 from zoo.registry import register
 
 STACK_NAME = "memory_transformer"
+# The `_tiny` sizes of both memory Transformers, for tests and quick runs.
+TINY_SIZES = {
+    "num_layers": 1,
+    "model_dim": 32,
+    "num_heads": 2,
+    "feed_forward_dim": 64,
+    "segment_length": 8,
+    "memory_size": 8,
+    "word_size": 16,
+}
 
 
 def forward(found, inputs, *, memories=None, return_memories=False):
@@ -129,27 +137,15 @@ def attention_scores(model, inputs):
         "(4 x 128)."
     ),
     tags=("transformer", "memory", "language_model"),
-    compile_defaults=functools.partial(
-        parts.warmup_compile_defaults, warmup_steps=400, learning_rate=2e-3
-    ),
+    compile_defaults=parts.decoder_compile_defaults,
     attention_scores=attention_scores,
 )
 @register(
     "ntm_transformer_tiny",
     description="One small memory-augmented block, for tests and quick runs.",
     tags=("transformer", "memory", "language_model", "tiny"),
-    defaults={
-        "num_layers": 1,
-        "model_dim": 32,
-        "num_heads": 2,
-        "feed_forward_dim": 64,
-        "segment_length": 8,
-        "memory_size": 8,
-        "word_size": 16,
-    },
-    compile_defaults=functools.partial(
-        parts.warmup_compile_defaults, warmup_steps=100, learning_rate=3e-3
-    ),
+    defaults=TINY_SIZES,
+    compile_defaults=parts.tiny_decoder_compile_defaults,
     attention_scores=attention_scores,
 )
 def ntm_transformer(
@@ -285,9 +281,7 @@ def _memory_transformer(
         "segments (4 x 128)."
     ),
     tags=("transformer", "memory", "language_model"),
-    compile_defaults=functools.partial(
-        parts.warmup_compile_defaults, warmup_steps=400, learning_rate=2e-3
-    ),
+    compile_defaults=parts.decoder_compile_defaults,
     attention_scores=attention_scores,
 )
 @register(
@@ -295,18 +289,8 @@ def _memory_transformer(
     description="One small DNC-allocated memory block, for tests and quick "
     "runs.",
     tags=("transformer", "memory", "language_model", "tiny"),
-    defaults={
-        "num_layers": 1,
-        "model_dim": 32,
-        "num_heads": 2,
-        "feed_forward_dim": 64,
-        "segment_length": 8,
-        "memory_size": 8,
-        "word_size": 16,
-    },
-    compile_defaults=functools.partial(
-        parts.warmup_compile_defaults, warmup_steps=100, learning_rate=3e-3
-    ),
+    defaults=TINY_SIZES,
+    compile_defaults=parts.tiny_decoder_compile_defaults,
     attention_scores=attention_scores,
 )
 def dnc_transformer(

@@ -1,7 +1,5 @@
 """The decoder-only Transformer language model."""
 
-import functools
-
 import keras
 
 from ntm_keras import layers, validation
@@ -52,9 +50,7 @@ def attention_scores(model, inputs):
     "transformer_lm",
     description="Decoder-only Transformer language model (4 x 128, 0.8M).",
     tags=("transformer", "language_model"),
-    compile_defaults=functools.partial(
-        parts.warmup_compile_defaults, warmup_steps=400, learning_rate=2e-3
-    ),
+    compile_defaults=parts.decoder_compile_defaults,
     attention_scores=attention_scores,
 )
 @register(
@@ -67,9 +63,7 @@ def attention_scores(model, inputs):
         "num_heads": 2,
         "feed_forward_dim": 64,
     },
-    compile_defaults=functools.partial(
-        parts.warmup_compile_defaults, warmup_steps=100, learning_rate=3e-3
-    ),
+    compile_defaults=parts.tiny_decoder_compile_defaults,
     attention_scores=attention_scores,
 )
 def transformer_lm(

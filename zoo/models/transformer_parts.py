@@ -11,6 +11,8 @@ layer's weights.
 Legend: B = batch size, T = steps, D = model width.
 """
 
+import functools
+
 import keras
 from keras import ops
 
@@ -39,6 +41,17 @@ def warmup_compile_defaults(
     if label_smoothing is not None:
         options["label_smoothing"] = label_smoothing
     return options
+
+
+# The decoder-only families' optimizer (`transformer_lm` and the memory
+# Transformers share it, so that they compare at equal settings): warm-up
+# to a peak of 2e-3 over 400 steps, and a faster one for the tiny sizes.
+decoder_compile_defaults = functools.partial(
+    warmup_compile_defaults, warmup_steps=400, learning_rate=2e-3
+)
+tiny_decoder_compile_defaults = functools.partial(
+    warmup_compile_defaults, warmup_steps=100, learning_rate=3e-3
+)
 
 
 def check_sizes(
