@@ -11,6 +11,7 @@ import tensorflow as tf
 
 from ntm_keras import validation
 from tasks.language import data_directory
+from tasks.language.character_vocabulary import CharacterVocabulary
 from tasks.language.token_task import TokenTask
 from tasks.registry import register
 from tasks.task import TaskSpec
@@ -167,8 +168,10 @@ class TinyShakespeare(TokenTask):
 
     def _set_texts(self, texts):
         """Builds the vocabulary and encodes every split."""
-        self.vocabulary = sorted(set(texts["train"]))
-        self._ids = {char: index for index, char in enumerate(self.vocabulary)}
+        self.characters = CharacterVocabulary(
+            sorted(set(texts["train"])), self.context_length
+        )
+        self.vocabulary = self.characters.vocabulary
         self.spec = TaskSpec(
             modality="tokens",
             input_dim=len(self.vocabulary),
@@ -196,19 +199,11 @@ class TinyShakespeare(TokenTask):
             ValueError: naming `argument` and the characters outside the
                 vocabulary.
         """
-        unknown = sorted(set(text) - set(self._ids))
-        if unknown:
-            raise ValueError(
-                f"Invalid `{argument}`: received characters {unknown} that "
-                "are not in the vocabulary of the training text; expected "
-                f"only these {len(self.vocabulary)} characters: "
-                f"{''.join(self.vocabulary)!r}."
-            )
-        return np.array([self._ids[c] for c in text], dtype=np.int32)
+        return self.characters.encode(text, argument)
 
     def decode(self, ids):
         """Returns the text of a sequence of ids."""
-        return "".join(self.vocabulary[int(i)] for i in np.asarray(ids))
+        return self.characters.decode(ids)
 
     # -- Data --------------------------------------------------------------
 
