@@ -28,6 +28,18 @@ configuration of `shakespeare_char` (4 layers, 4 heads, width 128, context
 For language models the result also gives tokens (characters) per second:
 batch size times the context length.
 
+`--data numpy` trains on copy batches made in NumPy instead of the task's
+`tf.data` pipeline: every sequence has the longest length, `max_length`
+(`T = 2 * max_length + 1`), and nothing imports TensorFlow, so it runs
+where only JAX is installed (the default when TensorFlow cannot be
+imported):
+
+    KERAS_BACKEND=jax python benchmarks/throughput.py ntm --data numpy
+
+Without TensorFlow the training options take `ntm-keras train`'s defaults
+(batch 32, the model family's compile options) and `--set` takes the copy
+task's `num_bits` and `max_length`.
+
 For each model: training sequences per second through `model.fit` on the
 task's real pipeline (the median over several timed windows, after warm-up
 steps that include tracing and compilation), the peak resident memory of the
@@ -37,6 +49,8 @@ one after the other, so their ratio is meaningful on a noisy machine.
 """
 
 import argparse
+import dataclasses
+import importlib.util
 import json
 import os
 import platform
@@ -48,9 +62,13 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
+import numpy as np  # noqa: E402
 
-import tasks  # noqa: E402
-from zoo import cli, training  # noqa: E402
+from ntm_keras import losses, metrics  # noqa: E402
+from zoo import cli, registry  # noqa: E402
+
+# `tasks` and `zoo.training` (the loop) import TensorFlow: they are imported
+# for `--data pipeline` only.
 
 
 class WindowTimer(keras.callbacks.Callback):
@@ -144,9 +162,22 @@ def apply_preset(args):
 
 def fill_defaults(args):
     """The defaults of the options a preset may set."""
+    if args.data is None:
+        args.data = "pipeline" if tensorflow_installed() else "numpy"
+    if args.data == "numpy" and (args.task or "copy") != "copy":
+        raise ValueError(
+            f"Invalid `--task` with --data numpy: received {args.task!r}; "
+            "expected copy, the one task made in NumPy."
+        )
+    if args.data == "pipeline" and not tensorflow_installed():
+        raise ValueError(
+            "Invalid `--data`: received 'pipeline', but TensorFlow, which "
+            "the task pipelines need, is not installed; expected --data "
+            "numpy."
+        )
     defaults = {
         "task": "copy",
-        "batch_size": training.TRAINING_DEFAULTS["batch_size"],
+        "batch_size": TRAINING_OPTIONS["batch_size"][1],
         "rounds": 1,
         "warmup_steps": 20,
         "window_steps": 20,
@@ -172,26 +203,209 @@ def split_own_options(own):
     return model, trainer, policy
 
 
+# `--data`: the task's `tf.data` pipeline, or copy batches made in NumPy.
+DATA_SOURCES = ("pipeline", "numpy")
+
+# `ntm-keras train`'s defaults of the benchmark's training options
+# (`zoo.training.TRAINING_DEFAULTS`, whose module imports the tasks and so
+# TensorFlow), for machines without TensorFlow. None: the model family's
+# choice. A test checks that they agree.
+TRAINING_OPTIONS = {
+    "batch_size": (int, 32),
+    "jit_compile": ("switch", None),
+    "time_bucket": (int, None),
+    "steps_per_execution": (int, None),
+    "learning_rate": (float, None),
+    "global_clipnorm": (float, None),
+    "amsgrad": ("switch", None),
+}
+# `zoo.training.DEFAULT_TIME_BUCKET`: the time bucket with XLA.
+DEFAULT_TIME_BUCKET = 8
+
+
+def tensorflow_installed():
+    """Whether `import tensorflow` would find the package (without it)."""
+    try:
+        return importlib.util.find_spec("tensorflow") is not None
+    except ImportError:
+        return False
+
+
+def add_training_options(parser):
+    """Adds the training options: `ntm-keras train`'s, or the same by hand.
+
+    With TensorFlow, `zoo.cli.add_training_options` declares them; without
+    it, `TRAINING_OPTIONS` gives the same flags and defaults.
+    """
+    if tensorflow_installed():
+        cli.add_training_options(parser, tuple(TRAINING_OPTIONS))
+        return
+    parser.set_defaults(training_option_names=tuple(TRAINING_OPTIONS))
+    for name, (kind, default) in TRAINING_OPTIONS.items():
+        flag = "--" + name.replace("_", "-")
+        if kind == "switch":
+            parser.add_argument(
+                flag, choices=("auto", "on", "off"), default="auto"
+            )
+        else:
+            parser.add_argument(flag, type=kind, default=default)
+
+
+@dataclasses.dataclass(frozen=True)
+class BitSpec:
+    """The copy task's `tasks.TaskSpec`, without importing the tasks."""
+
+    modality: str
+    input_dim: int
+    output_dim: int
+    structure: str = "sequence"
+
+    def model_overrides(self, accepted=None):
+        """The model arguments that size a model to the task."""
+        sizes = {
+            "modality": self.modality,
+            "input_dim": self.input_dim,
+            "output_dim": self.output_dim,
+        }
+        if accepted is None or "structure" in accepted:
+            sizes["structure"] = self.structure
+        return sizes
+
+
+class NumpyCopy:
+    """The copy task of `tasks.get("copy")`, made with NumPy at full length.
+
+    Every sequence has `max_length` random `num_bits`-bit vectors, then the
+    delimiter on its own channel, then the recall phase, which alone is
+    scored: `T = 2 * max_length + 1`, padded with unscored zeros to a
+    multiple of the time bucket. Loss and metrics are the copy task's.
+
+    Args:
+        num_bits: int. Bits per vector. Defaults to `8`.
+        max_length: int. Vectors per sequence. Defaults to `20`.
+        seed: int. Seed of the random bits. Defaults to `0`.
+    """
+
+    name = "copy"
+    OPTIONS = ("num_bits", "max_length")
+
+    def __init__(self, *, num_bits=8, max_length=20, seed=0):
+        self.num_bits = int(num_bits)
+        self.max_length = int(max_length)
+        self.seed = int(seed)
+        for option in self.OPTIONS:
+            if getattr(self, option) < 1:
+                raise ValueError(
+                    f"Invalid `{option}`: received {getattr(self, option)}; "
+                    "expected a positive int."
+                )
+        self.spec = BitSpec("bits", self.num_bits + 1, self.num_bits)
+
+    def loss(self):
+        return losses.SequenceBinaryCrossentropy()
+
+    def metrics(self):
+        return [
+            metrics.BitsPerSequence(),
+            metrics.BitErrorsPerSequence(),
+            metrics.SequenceAccuracy(),
+        ]
+
+    def batch(self, rng, batch_size, time_bucket=0):
+        """One batch: `(B, T, D + 1)` inputs, `(B, T, D)` targets, `(B, T)`."""
+        length = self.max_length
+        time = 2 * length + 1
+        if time_bucket:
+            time = -(-time // time_bucket) * time_bucket
+        bits = (rng.random((batch_size, length, self.num_bits)) < 0.5).astype(
+            "float32"
+        )
+        inputs = np.zeros((batch_size, time, self.num_bits + 1), "float32")
+        targets = np.zeros((batch_size, time, self.num_bits), "float32")
+        mask = np.zeros((batch_size, time), "float32")
+        inputs[:, :length, :-1] = bits
+        inputs[:, length, -1] = 1.0  # the delimiter
+        targets[:, length + 1 : 2 * length + 1] = bits
+        mask[:, length + 1 : 2 * length + 1] = 1.0
+        return inputs, targets, mask
+
+    def batches(self, batch_size, time_bucket=0):
+        """Endless fresh batches (a generator `model.fit` takes)."""
+        rng = np.random.default_rng(self.seed)
+        while True:
+            yield self.batch(rng, batch_size, time_bucket)
+
+
+def split_numpy_overrides(name, overrides):
+    """`--set` for `--data numpy`: the copy task's options, else the model's."""
+    model_overrides, task_overrides = {}, {}
+    for key, value in overrides.items():
+        owner, _, bare = key.rpartition(".")
+        if owner == "task" or (not owner and bare in NumpyCopy.OPTIONS):
+            if bare not in NumpyCopy.OPTIONS:
+                raise ValueError(
+                    f"Unknown override {key!r}: with --data numpy the task "
+                    f"takes {list(NumpyCopy.OPTIONS)}."
+                )
+            task_overrides[bare] = int(value)
+        else:
+            model_overrides[bare] = value
+    return model_overrides, task_overrides
+
+
+def build_numpy_model(name, task, model_overrides, args):
+    """`cli.build_model` without the training loop's module (TensorFlow)."""
+    options = cli.training_options(args)
+    model = registry.build(
+        name,
+        task,
+        model_overrides=model_overrides,
+        compile_overrides={
+            key: options.get(key)
+            for key in TRAINING_OPTIONS
+            if key not in ("batch_size", "time_bucket")
+        },
+    )
+    bucket = options.get("time_bucket")
+    if bucket is None:
+        bucket = DEFAULT_TIME_BUCKET if model.jit_compile else 0
+    return model, bucket
+
+
 def prepare(entry, args, overrides):
     """Builds one entry's task, model and data; returns a dict."""
     name, _, own = entry.partition(":")
     own = cli.parse_sets(pair for pair in own.split(",") if pair)
     own_model, own_training, policy = split_own_options(own)
-    model_overrides, task_overrides = training.split_overrides(
-        name, args.task, overrides
-    )
+    if args.data == "numpy":
+        model_overrides, task_overrides = split_numpy_overrides(name, overrides)
+    else:
+        import tasks
+        from zoo import training
+
+        model_overrides, task_overrides = training.split_overrides(
+            name, args.task, overrides
+        )
     model_overrides.update(own_model)
     entry_args = argparse.Namespace(**{**vars(args), **own_training})
     keras.utils.set_random_seed(0)
-    task = tasks.get(args.task, **task_overrides)
+    if args.data == "numpy":
+        task = NumpyCopy(**task_overrides)
+        build = build_numpy_model
+    else:
+        task = tasks.get(args.task, **task_overrides)
+        build = cli.build_model
     previous = keras.config.dtype_policy()
     if policy is not None:
         keras.config.set_dtype_policy(policy)
     try:
-        model, bucket = cli.build_model(name, task, model_overrides, entry_args)
+        model, bucket = build(name, task, model_overrides, entry_args)
     finally:
         keras.config.set_dtype_policy(previous)
-    data = training.dataset(task, "train", args.batch_size, bucket)
+    if args.data == "numpy":
+        data = task.batches(args.batch_size, bucket)
+    else:
+        data = training.dataset(task, "train", args.batch_size, bucket)
     return {
         "entry": entry,
         "name": name,
@@ -223,6 +437,7 @@ def describe(prepared, args, rates):
         "steps_per_execution": model.steps_per_execution,
         "dtype_policy": prepared["policy"],
         "backend": keras.backend.backend(),
+        "data": args.data,
         "parameters": model.count_params(),
         "train_sequences_per_second": round(train_median, 2),
         "train_windows": [round(r, 2) for r in rates],
@@ -326,18 +541,14 @@ def main(argv=None):
         default=None,
         help="directory of the language data sets (default: $NTM_KERAS_DATA)",
     )
-    cli.add_training_options(
-        parser,
-        (
-            "batch_size",
-            "jit_compile",
-            "time_bucket",
-            "steps_per_execution",
-            "learning_rate",
-            "global_clipnorm",
-            "amsgrad",
-        ),
+    parser.add_argument(
+        "--data",
+        choices=DATA_SOURCES,
+        default=None,
+        help="the task's tf.data pipeline, or copy batches made in NumPy "
+        "(no TensorFlow); default: pipeline where TensorFlow is installed",
     )
+    add_training_options(parser)
     parser.set_defaults(batch_size=None)
     parser.add_argument("--warmup-steps", type=int, default=None)
     parser.add_argument("--window-steps", type=int, default=None)

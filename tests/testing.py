@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 REPOSITORY = pathlib.Path(__file__).resolve().parents[1]
 # The shared data directory (`../shared/data`), as in conftest.py; for
@@ -15,6 +16,13 @@ REPOSITORY = pathlib.Path(__file__).resolve().parents[1]
 SHARED_DATA = REPOSITORY.parent / "shared" / "data"
 # 50 English-Spanish pairs written for the tests, in spa.txt's format.
 SPA_ENG_PAIRS = REPOSITORY / "tests" / "data" / "spa_eng_pairs.tsv"
+
+# Tests that differentiate or trace with TensorFlow itself (`tf.GradientTape`,
+# `tf.function`) rather than through `keras.ops`; the JAX pass skips them.
+tensorflow_only = pytest.mark.skipif(
+    os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow",
+    reason="uses TensorFlow itself (tf.GradientTape or tf.function)",
+)
 
 # Loads each saved model with nothing but `import ntm_keras`, and compares its
 # predictions and config with those recorded at save time.
@@ -37,9 +45,9 @@ print("RESULTS=" + json.dumps(results))
 
 
 def clean_environment():
-    """Returns the environment for subprocesses: TensorFlow backend, quiet."""
+    """Returns the environment for subprocesses: the tests' backend, quiet."""
     environment = dict(os.environ)
-    environment["KERAS_BACKEND"] = "tensorflow"
+    environment.setdefault("KERAS_BACKEND", "tensorflow")
     environment["TF_CPP_MIN_LOG_LEVEL"] = "3"
     return environment
 

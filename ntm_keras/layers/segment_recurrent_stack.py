@@ -226,7 +226,9 @@ class SegmentRecurrentStack(keras.layers.Layer):
 
         initial = (ops.zeros_like(segments[0]), *memories)
         static_segments = None
-        if inputs.shape[1] is not None:
+        # An int when known; None, or a symbolic dimension while JAX infers
+        # shapes, when not.
+        if isinstance(inputs.shape[1], int):
             static_segments = -(-inputs.shape[1] // length_l)
         if static_segments is not None and (
             static_segments <= MAX_UNROLLED_SEGMENTS

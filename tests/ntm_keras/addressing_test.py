@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from ntm_keras.memory import addressing
+from testing import tensorflow_only
 
 EPSILON = addressing.EPSILON
 RNG = np.random.default_rng(0)
@@ -164,6 +165,7 @@ def _finite_everything(memory, keys, strengths, gamma, previous):
         assert np.all(np.isfinite(gradient.numpy()))
 
 
+@tensorflow_only
 def test_zero_memory_and_zero_keys_give_finite_values_and_gradients():
     _finite_everything(
         memory=np.zeros((1, N, W)),
@@ -174,6 +176,7 @@ def test_zero_memory_and_zero_keys_give_finite_values_and_gradients():
     )
 
 
+@tensorflow_only
 def test_huge_strengths_and_one_hot_weights_stay_finite():
     previous = np.zeros((1, 1, N))
     previous[0, 0, 3] = 1.0
@@ -189,6 +192,7 @@ def test_huge_strengths_and_one_hot_weights_stay_finite():
 _values = st.floats(-1e3, 1e3, allow_nan=False, width=32)
 
 
+@tensorflow_only
 @hypothesis.settings(max_examples=40, deadline=None)
 @hypothesis.given(
     memory=hnp.arrays(np.float32, (1, 4, 3), elements=_values),
@@ -207,6 +211,7 @@ def test_addressing_is_finite_for_any_input(
     _finite_everything(memory, keys, strengths, gamma, previous)
 
 
+@tensorflow_only
 def test_gradients_match_finite_differences():
     memory = RNG.standard_normal((1, 5, 4))
     keys = RNG.standard_normal((1, 2, 4))

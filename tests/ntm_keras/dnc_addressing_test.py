@@ -5,6 +5,7 @@ import pytest
 import tensorflow as tf
 
 from ntm_keras.memory import addressing
+from testing import tensorflow_only
 
 EPSILON = addressing.EPSILON
 RNG = np.random.default_rng(0)
@@ -329,6 +330,7 @@ EDGES = {
 }
 
 
+@tensorflow_only
 @pytest.mark.parametrize("sparse", [False, True])
 @pytest.mark.parametrize("edge", sorted(EDGES))
 def test_values_and_gradients_are_finite_on_the_edges(edge, sparse):
@@ -356,6 +358,7 @@ def test_values_and_gradients_are_finite_on_the_edges(edge, sparse):
             assert np.all(np.isfinite(gradient.numpy())), (edge, name)
 
 
+@tensorflow_only
 def test_allocation_gradient_matches_finite_differences_with_the_order_fixed():
     usage = tf.constant([[0.2, 0.7, 0.05, 0.5, 0.9, 0.3]], tf.float64)
     with tf.GradientTape() as tape:

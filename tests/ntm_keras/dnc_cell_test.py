@@ -9,7 +9,7 @@ import tensorflow as tf
 
 from ntm_keras import inspect
 from ntm_keras.memory import DNCCell, reset_state
-from testing import load_in_fresh_process
+from testing import load_in_fresh_process, tensorflow_only
 
 SMALL = dict(controller_units=6, memory_size=5, word_size=4, num_read_heads=2)
 OPTIONS = {
@@ -312,6 +312,7 @@ def _copy_shared_weights(source, target, rng):
         b.assign(value)
 
 
+@tensorflow_only
 @pytest.mark.parametrize("option", sorted(OPTIONS))
 def test_each_option_changes_outputs_and_keeps_gradients_finite(option):
     rng = np.random.default_rng(2)

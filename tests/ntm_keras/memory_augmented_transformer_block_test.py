@@ -13,6 +13,7 @@ from ntm_keras.layers.memory_augmented_transformer_block import (
     sequential_write,
 )
 from ntm_keras.memory import addressing
+from testing import tensorflow_only
 
 
 def _block(**kwargs):
@@ -186,6 +187,7 @@ def test_read_depends_on_the_memory():
     assert np.all(np.abs(first - second).max(axis=-1) > 1e-5)
 
 
+@tensorflow_only
 def test_gradients_are_finite_with_zero_memory():
     keras.utils.set_random_seed(0)
     block = _block()
@@ -440,6 +442,7 @@ def test_dnc_config_and_keras_file_round_trip(tmp_path):
         np.testing.assert_allclose(got, want, atol=1e-6)
 
 
+@tensorflow_only
 def test_dnc_gradients_are_finite_with_full_and_empty_usage():
     keras.utils.set_random_seed(0)
     block = _dnc_block()

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from ntm_keras.layers import scaled_dot_product_attention
+from testing import tensorflow_only
 
 
 def _random(shape, seed):
@@ -76,6 +77,7 @@ def test_dropout_applies_only_in_training():
     np.testing.assert_allclose(np.sum(weights, -1), 1.0, atol=1e-6)
 
 
+@tensorflow_only
 def test_gradients_are_finite_with_masks():
     query = keras.Variable(_random((1, 3, 4), 11))
     mask = np.array([[[True, False, False], [True, True, False], [False] * 3]])

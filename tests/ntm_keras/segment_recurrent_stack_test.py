@@ -10,6 +10,7 @@ from ntm_keras.layers import (
     SegmentRecurrentStack,
     sinusoidal_position_encoding,
 )
+from testing import tensorflow_only
 
 
 def _stack(num_blocks=2, addressing="ntm", **kwargs):
@@ -78,6 +79,7 @@ def test_trace_of_dnc_blocks_has_usage_and_allocation():
     np.testing.assert_allclose(block["usage"][:, -1], memories[0][1], atol=1e-5)
 
 
+@tensorflow_only
 @pytest.mark.parametrize("addressing", ["ntm", "dnc"])
 def test_scan_over_an_unknown_length_equals_the_unrolled_loop(addressing):
     stack = _stack(addressing=addressing)
