@@ -5,6 +5,13 @@ import pathlib
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+if os.environ["KERAS_BACKEND"] == "jax":
+    # Every test compiles small XLA programs: cheap compiles beat fast code.
+    os.environ.setdefault(
+        "XLA_FLAGS",
+        "--xla_backend_optimization_level=0 "
+        "--xla_llvm_disable_expensive_passes=true",
+    )
 
 import keras  # noqa: E402
 import pytest  # noqa: E402

@@ -1,5 +1,6 @@
 """benchmarks/throughput.py under JAX where `import tensorflow` fails."""
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -64,6 +65,8 @@ def test_copy_on_numpy_runs_and_prints_its_json_without_tensorflow():
         "2",
         "--windows",
         "2",
+        "--jit-compile",
+        "on",
     )
     assert result.returncode == 0, result.stderr[-3000:]
     output, marker = result.stdout.rsplit("TENSORFLOW_MODULES=", 1)
@@ -74,7 +77,9 @@ def test_copy_on_numpy_runs_and_prints_its_json_without_tensorflow():
     assert row["data"] == "numpy"
     assert row["model"] == "lstm_tiny"
     assert row["batch_size"] == 4
-    assert len(row["train_windows"]) == 1  # 2 windows: 1 interval
+    assert len(row["train_windows"]) == 2
+    assert row["jit_compile"] is True
+    assert row["time_bucket"] == 8  # with XLA: T = 7 padded to 8
     assert row["train_sequences_per_second"] > 0
     assert row["pipeline_sequences_per_second"] > 0
     # input_dim 9, 8 units, output 8: LSTM 4 * 8 * (9 + 8 + 1), Dense 8 * 9.
@@ -85,3 +90,16 @@ def test_the_pipeline_without_tensorflow_is_refused_with_the_fix():
     result = _run("lstm_tiny", "--data", "pipeline")
     assert result.returncode != 0
     assert "--data numpy" in result.stderr
+
+
+def test_training_option_defaults_without_tensorflow_match_ntm_keras_train():
+    """The benchmark's own copy of the defaults, for machines without TF."""
+    from zoo import training
+
+    path = REPOSITORY / "benchmarks" / "throughput.py"
+    spec = importlib.util.spec_from_file_location("throughput", path)
+    throughput = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(throughput)
+    for name, (_, default) in throughput.TRAINING_OPTIONS.items():
+        assert training.TRAINING_DEFAULTS[name] == default, name
+    assert throughput.DEFAULT_TIME_BUCKET == training.DEFAULT_TIME_BUCKET
