@@ -17,6 +17,42 @@ import keras  # noqa: E402
 import pytest  # noqa: E402
 
 SHARED_DATA = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data"
+TESTS = pathlib.Path(__file__).resolve().parent
+# The second pass of the test command (`KERAS_BACKEND=jax pytest`) runs
+# these: the zoo on JAX, the TensorFlow-free benchmark, and the layer-free
+# parts of `ntm_keras` (the layers run under JAX through the zoo test).
+JAX_TESTS = ("jax_backend",) + tuple(
+    f"ntm_keras/{name}_test.py"
+    for name in (
+        "addressing",
+        "dnc_addressing",
+        "losses",
+        "metrics",
+        "optimizers",
+        "schedules",
+        "validation",
+        "bayes_optimal_metric",
+        "question_error_rate",
+        "scaled_dot_product_attention",
+    )
+)
+
+
+def pytest_ignore_collect(collection_path, config):
+    """Under JAX, collects only `JAX_TESTS` (and the folders above them)."""
+    if os.environ["KERAS_BACKEND"] != "jax":
+        return None
+    path = pathlib.Path(collection_path).resolve()
+    if path == TESTS or not path.is_relative_to(TESTS):
+        return None
+    relative = path.relative_to(TESTS).as_posix()
+    keep = any(
+        relative == wanted
+        or relative.startswith(wanted + "/")
+        or wanted.startswith(relative + "/")
+        for wanted in JAX_TESTS
+    )
+    return None if keep else True
 
 
 @pytest.fixture(autouse=True)
