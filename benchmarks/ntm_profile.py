@@ -24,6 +24,8 @@ difference between `full` and a variant is what the replaced piece costs
 - `controls_fused`: `NTMCell.controls` activating the whole head
   projection in one elementwise pass (nested `where` over the columns).
 - `scan`: the same cell and output layer, looped by `keras.ops.scan`.
+- `sharpen_custom`: `sharpen` with a hand-written gradient
+  (`keras.ops.custom_gradient`).
 - `unroll`: the `ntm` with `keras.layers.RNN(unroll=True)` (fixed time).
 - `lstm`: a one-layer LSTM of `controller_units` units, with XLA as in
   `benchmarks/throughput.py ... --jit-compile on`; `lstm_nojit` without.
@@ -139,7 +141,28 @@ def _controls_fused(cell, controller_output):
     }
 
 
+@ops.custom_gradient
+def _sharpen_custom(weights, sharpening):
+    """`sharpen` with a hand-written backward that saves only its inputs
+    and output (the logarithm is recomputed)."""
+    logits = sharpening[:, :, None] * ops.log(weights + addressing.EPSILON)
+    sharpened = ops.softmax(logits, axis=-1)
+
+    def grad(*args, upstream=None):
+        if upstream is None:
+            (upstream,) = args
+        total = ops.sum(upstream * sharpened, axis=-1, keepdims=True)
+        d_logits = sharpened * (upstream - total)
+        shifted = weights + addressing.EPSILON
+        d_sharpening = ops.sum(d_logits * ops.log(shifted), axis=-1)
+        d_weights = d_logits * sharpening[:, :, None] / shifted
+        return d_weights, d_sharpening
+
+    return sharpened, grad
+
+
 FORMULATIONS = {
+    "sharpen_custom": {"sharpen": _sharpen_custom},
     "shift_stacked": {"circular_shift": _shift_stacked},
 }
 
