@@ -3,7 +3,9 @@
     python benchmarks/convergence.py ntm --task copy --seeds 0,1,2,3,4 \
         --budget 200000 --out runs/convergence-ntm-copy
 
-Each seed trains a fresh model with the zoo's defaults (batch 32 unless
+Each seed trains a fresh model with the zoo's defaults, the family's
+defaults for the task included (`zoo.registry.task_defaults`: e.g. the
+learning rate and curriculum of `ntm` on repeat copy; batch 32 unless
 `--batch-size`) and evaluates it every `--eval-every` training sequences on
 the task's 1,024 held-out `test` sequences at training lengths. A seed has
 converged at the first evaluation with at most `--threshold` (0.1) bit
@@ -29,8 +31,8 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import tasks  # noqa: E402
-from zoo import cli, training  # noqa: E402
-from zoo.training import curriculum  # noqa: E402
+from zoo import cli, registry, training  # noqa: E402
+from zoo.training import curriculum, run_files  # noqa: E402
 
 RELAPSE_BITS = 1.0
 
@@ -110,7 +112,7 @@ def run_seed(name, task_name, seed, args, model_overrides, task_overrides):
     # A curriculum judges the training batches (at the current level), since
     # the validation data here are the full-difficulty test sequences.
     schedule = []
-    if args.curriculum != "none":
+    if args.curriculum not in (None, "none"):
         schedule = [
             curriculum.CURRICULA[args.curriculum](
                 task, monitor="bit_errors_per_sequence"
@@ -141,6 +143,7 @@ def run_seed(name, task_name, seed, args, model_overrides, task_overrides):
         "wall_seconds": round(time.perf_counter() - started, 1),
         "relapses": watcher.relapses(),
         "nan": watcher.nan,
+        "learning_rate": float(model.optimizer.learning_rate),
         "curve": watcher.curve,
     }, model
 
@@ -271,6 +274,11 @@ def main(argv=None):
     model_overrides, task_overrides = training.split_overrides(
         args.model, args.task, overrides
     )
+    # Options the user left unset take the family's defaults for the task;
+    # `build` applies the compile options among them.
+    family = registry.task_defaults(args.model, args.task)
+    if args.curriculum is None:
+        args.curriculum = family.get("curriculum", "none")
     out = pathlib.Path(args.out) if args.out else None
     if out:
         out.mkdir(parents=True, exist_ok=True)
@@ -291,11 +299,13 @@ def main(argv=None):
             saved = True
     report = {
         "benchmark": "convergence",
+        "invocation": run_files.describe_invocation(),
         "model": args.model,
         "task": args.task,
         "overrides": overrides,
         "batch_size": args.batch_size,
         "curriculum": args.curriculum,
+        "task_defaults": family,
         "compile": {
             "learning_rate": args.learning_rate,
             "amsgrad": args.amsgrad,

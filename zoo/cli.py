@@ -189,7 +189,15 @@ def build_parser():
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    train = commands.add_parser("train", help="train a zoo model on a task")
+    from zoo import registry
+
+    train = commands.add_parser(
+        "train",
+        help="train a zoo model on a task",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="per-task defaults (used unless set):\n  "
+        + "\n  ".join(registry.describe_task_defaults()),
+    )
     parser.train_parser = train  # its defaults tell what --resume was given
     train.add_argument("model", nargs="?", help="a name from `ntm-keras list`")
     train.add_argument("--task", help="a task name from `ntm-keras list`")
@@ -532,6 +540,8 @@ def run_describe(args):
     print(f"  tags: {', '.join(spec.tags)}")
     for key, value in spec.defaults.items():
         print(f"  {key} = {value!r}")
+    for line in zoo.registry.describe_task_defaults(spec.name):
+        print(f"  task defaults: {line}")
     found = zoo.presets(spec.name)
     print(f"  presets: {', '.join(found) if found else 'none'}")
 
