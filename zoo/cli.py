@@ -62,7 +62,11 @@ _TRAINING_HELP = {
     "global_clipnorm": (float, "bound on the global gradient norm"),
     "amsgrad": ("switch", "use the AMSGrad variant of Adam"),
     "jit_compile": ("switch", "compile the train step with XLA"),
-    "curriculum": (str, "none, doubling or combined"),
+    "curriculum": (
+        str,
+        "none, doubling or combined",
+        "the model family's for the task, else none",
+    ),
     "time_bucket": (
         int,
         "pad batches in time to a multiple of this (8 with XLA, else 0: "
