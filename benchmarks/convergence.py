@@ -227,6 +227,51 @@ def plot(results, path, title):
     figure.savefig(path, dpi=100)
 
 
+def write_report(report, out):
+    """Writes `out/results.json` and `out/curve.png`."""
+    (out / "results.json").write_text(json.dumps(report, indent=2))
+    plot(
+        report["results"],
+        out / "curve.png",
+        f"{report['model']} on {report['task']}: "
+        f"{len(report['results'])} seeds",
+    )
+
+
+def combine(paths, out):
+    """Merges the seeds of several runs of one configuration into `out`.
+
+    For seeds measured in separate runs (e.g. a stopped run and the run of
+    its remaining seeds); the configurations must agree.
+    """
+    reports = [json.loads(pathlib.Path(p).read_text()) for p in paths]
+    same = ("model", "task", "overrides", "batch_size", "curriculum")
+    same += ("compile",)
+    for other in reports[1:]:
+        for key in same:
+            if other.get(key) != reports[0].get(key):
+                raise ValueError(
+                    f"Invalid runs to combine: {key!r} differs "
+                    f"({reports[0].get(key)!r} against {other.get(key)!r}); "
+                    "expected runs of one configuration."
+                )
+    report = dict(reports[0])
+    report["combined_from"] = [
+        {"path": str(p), "invocation": r.get("invocation")}
+        for p, r in zip(paths, reports)
+    ]
+    report["results"] = sorted(
+        (result for r in reports for result in r["results"]),
+        key=lambda result: result["seed"],
+    )
+    report["summary"] = summarise(
+        report["results"], report["summary"]["budget"]
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    write_report(report, out)
+    return report
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model")
@@ -259,7 +304,20 @@ def main(argv=None):
         action="store_true",
         help="only redraw --out/curve.png from its results.json",
     )
+    parser.add_argument(
+        "--combine",
+        nargs="+",
+        metavar="RESULTS_JSON",
+        help="only merge the seeds of these results.json files into "
+        "--out/results.json (and its curve.png)",
+    )
     args = parser.parse_args(argv)
+    if args.combine:
+        if not args.out:
+            parser.error("--combine needs --out")
+        report = combine(args.combine, pathlib.Path(args.out))
+        print(json.dumps(report["summary"], indent=2))
+        return
     if args.replot:
         out = pathlib.Path(args.out)
         report = json.loads((out / "results.json").read_text())
@@ -282,21 +340,6 @@ def main(argv=None):
     out = pathlib.Path(args.out) if args.out else None
     if out:
         out.mkdir(parents=True, exist_ok=True)
-    results = []
-    saved = False
-    for seed in (int(s) for s in args.seeds.split(",")):
-        result, model = run_seed(
-            args.model, args.task, seed, args, model_overrides, task_overrides
-        )
-        results.append(result)
-        print(
-            json.dumps({k: v for k, v in result.items() if k != "curve"}),
-            file=sys.stderr,
-            flush=True,
-        )
-        if out and not saved and result["converged_at_sequences"]:
-            model.save(out / "model.keras")
-            saved = True
     report = {
         "benchmark": "convergence",
         "invocation": run_files.describe_invocation(),
@@ -312,16 +355,27 @@ def main(argv=None):
             "global_clipnorm": args.global_clipnorm,
             "jit_compile": args.jit_compile,
         },
-        "summary": summarise(results, args.budget),
-        "results": results,
+        "seeds_asked": args.seeds,
+        "results": [],
     }
-    if out:
-        (out / "results.json").write_text(json.dumps(report, indent=2))
-        plot(
-            results,
-            out / "curve.png",
-            f"{args.model} on {args.task}: {len(results)} seeds",
+    saved = False
+    for seed in (int(s) for s in args.seeds.split(",")):
+        result, model = run_seed(
+            args.model, args.task, seed, args, model_overrides, task_overrides
         )
+        report["results"].append(result)
+        print(
+            json.dumps({k: v for k, v in result.items() if k != "curve"}),
+            file=sys.stderr,
+            flush=True,
+        )
+        if out and not saved and result["converged_at_sequences"]:
+            model.save(out / "model.keras")
+            saved = True
+        # Written after every seed, so that a stopped run keeps its seeds.
+        report["summary"] = summarise(report["results"], args.budget)
+        if out:
+            write_report(report, out)
     print(json.dumps(report["summary"], indent=2))
 
 
