@@ -227,6 +227,26 @@ def plot(results, path, title):
     figure.savefig(path, dpi=100)
 
 
+def results_from_log(path):
+    """Per-seed results from the stderr log of a run that wrote no JSON.
+
+    The log holds a JSON line per evaluation and one per finished seed
+    (without its curve); a seed still running when the log ends is left
+    out.
+    """
+    results, curve = [], []
+    for line in pathlib.Path(path).read_text().splitlines():
+        if not line.startswith("{"):
+            continue
+        record = json.loads(line)
+        if "seed" in record:
+            results.append({**record, "curve": curve})
+            curve = []
+        elif "sequences" in record:
+            curve.append(record)
+    return results
+
+
 def write_report(report, out):
     """Writes `out/results.json` and `out/curve.png`."""
     (out / "results.json").write_text(json.dumps(report, indent=2))
@@ -305,6 +325,12 @@ def main(argv=None):
         help="only redraw --out/curve.png from its results.json",
     )
     parser.add_argument(
+        "--from-log",
+        metavar="LOG",
+        help="only rebuild --out/results.json from the stderr log of a run "
+        "with the same options (its finished seeds)",
+    )
+    parser.add_argument(
         "--combine",
         nargs="+",
         metavar="RESULTS_JSON",
@@ -312,9 +338,9 @@ def main(argv=None):
         "--out/results.json (and its curve.png)",
     )
     args = parser.parse_args(argv)
+    if (args.combine or args.from_log) and not args.out:
+        parser.error("--combine and --from-log need --out")
     if args.combine:
-        if not args.out:
-            parser.error("--combine needs --out")
         report = combine(args.combine, pathlib.Path(args.out))
         print(json.dumps(report["summary"], indent=2))
         return
@@ -358,6 +384,13 @@ def main(argv=None):
         "seeds_asked": args.seeds,
         "results": [],
     }
+    if args.from_log:
+        report["rebuilt_from_log"] = args.from_log
+        report["results"] = results_from_log(args.from_log)
+        report["summary"] = summarise(report["results"], args.budget)
+        write_report(report, out)
+        print(json.dumps(report["summary"], indent=2))
+        return
     saved = False
     for seed in (int(s) for s in args.seeds.split(",")):
         result, model = run_seed(

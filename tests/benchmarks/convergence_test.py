@@ -81,3 +81,19 @@ def test_combine_merges_seeds_in_order_and_checks_the_configuration(
     second.write_text(json.dumps(_report([_seed(0, None, [5.0])], 1e-3)))
     with pytest.raises(ValueError, match=r"'compile' differs"):
         convergence.combine([first, second], tmp_path / "mixed")
+
+
+def test_results_from_log_keeps_finished_seeds_with_their_curves(tmp_path):
+    points = [
+        {"sequences": 3200 * i, "bit_errors_per_sequence": e}
+        for i, e in ((1, 9.0), (2, 0.05))
+    ]
+    finished = {"seed": 0, "converged_at_sequences": 6400, "relapses": []}
+    running = {"sequences": 3200, "bit_errors_per_sequence": 50.0}
+    lines = ["I0000 a TensorFlow message", *map(json.dumps, points)]
+    lines += [json.dumps(finished), json.dumps(running)]
+    log = tmp_path / "run.log"
+    log.write_text("\n".join(lines) + "\n")
+    (result,) = convergence.results_from_log(log)
+    assert result["seed"] == 0 and result["curve"] == points
+    assert result["converged_at_sequences"] == 6400
