@@ -276,8 +276,14 @@ def combine(paths, out):
                     "expected runs of one configuration."
                 )
     report = dict(reports[0])
+    report.pop("rebuilt_from_log", None)
+    report["invocation"] = run_files.describe_invocation()
     report["combined_from"] = [
-        {"path": str(p), "invocation": r.get("invocation")}
+        {
+            "path": str(p),
+            "invocation": r.get("invocation"),
+            "rebuilt_from_log": r.get("rebuilt_from_log"),
+        }
         for p, r in zip(paths, reports)
     ]
     report["results"] = sorted(
