@@ -3,7 +3,9 @@
     python benchmarks/convergence.py ntm --task copy --seeds 0,1,2,3,4 \
         --budget 200000 --out runs/convergence-ntm-copy
 
-Each seed trains a fresh model with the zoo's defaults (batch 32 unless
+Each seed trains a fresh model with the zoo's defaults, the family's
+defaults for the task included (`zoo.registry.task_defaults`: e.g. the
+learning rate and curriculum of `ntm` on repeat copy; batch 32 unless
 `--batch-size`) and evaluates it every `--eval-every` training sequences on
 the task's 1,024 held-out `test` sequences at training lengths. A seed has
 converged at the first evaluation with at most `--threshold` (0.1) bit
@@ -29,8 +31,8 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import tasks  # noqa: E402
-from zoo import cli, training  # noqa: E402
-from zoo.training import curriculum  # noqa: E402
+from zoo import cli, registry, training  # noqa: E402
+from zoo.training import curriculum, run_files  # noqa: E402
 
 RELAPSE_BITS = 1.0
 
@@ -110,7 +112,7 @@ def run_seed(name, task_name, seed, args, model_overrides, task_overrides):
     # A curriculum judges the training batches (at the current level), since
     # the validation data here are the full-difficulty test sequences.
     schedule = []
-    if args.curriculum != "none":
+    if args.curriculum not in (None, "none"):
         schedule = [
             curriculum.CURRICULA[args.curriculum](
                 task, monitor="bit_errors_per_sequence"
@@ -141,6 +143,7 @@ def run_seed(name, task_name, seed, args, model_overrides, task_overrides):
         "wall_seconds": round(time.perf_counter() - started, 1),
         "relapses": watcher.relapses(),
         "nan": watcher.nan,
+        "learning_rate": float(model.optimizer.learning_rate),
         "curve": watcher.curve,
     }, model
 
@@ -224,6 +227,77 @@ def plot(results, path, title):
     figure.savefig(path, dpi=100)
 
 
+def results_from_log(path):
+    """Per-seed results from the stderr log of a run that wrote no JSON.
+
+    The log holds a JSON line per evaluation and one per finished seed
+    (without its curve); a seed still running when the log ends is left
+    out.
+    """
+    results, curve = [], []
+    for line in pathlib.Path(path).read_text().splitlines():
+        if not line.startswith("{"):
+            continue
+        record = json.loads(line)
+        if "seed" in record:
+            results.append({**record, "curve": curve})
+            curve = []
+        elif "sequences" in record:
+            curve.append(record)
+    return results
+
+
+def write_report(report, out):
+    """Writes `out/results.json` and `out/curve.png`."""
+    (out / "results.json").write_text(json.dumps(report, indent=2))
+    plot(
+        report["results"],
+        out / "curve.png",
+        f"{report['model']} on {report['task']}: "
+        f"{len(report['results'])} seeds",
+    )
+
+
+def combine(paths, out):
+    """Merges the seeds of several runs of one configuration into `out`.
+
+    For seeds measured in separate runs (e.g. a stopped run and the run of
+    its remaining seeds); the configurations must agree.
+    """
+    reports = [json.loads(pathlib.Path(p).read_text()) for p in paths]
+    same = ("model", "task", "overrides", "batch_size", "curriculum")
+    same += ("compile",)
+    for other in reports[1:]:
+        for key in same:
+            if other.get(key) != reports[0].get(key):
+                raise ValueError(
+                    f"Invalid runs to combine: {key!r} differs "
+                    f"({reports[0].get(key)!r} against {other.get(key)!r}); "
+                    "expected runs of one configuration."
+                )
+    report = dict(reports[0])
+    report.pop("rebuilt_from_log", None)
+    report["invocation"] = run_files.describe_invocation()
+    report["combined_from"] = [
+        {
+            "path": str(p),
+            "invocation": r.get("invocation"),
+            "rebuilt_from_log": r.get("rebuilt_from_log"),
+        }
+        for p, r in zip(paths, reports)
+    ]
+    report["results"] = sorted(
+        (result for r in reports for result in r["results"]),
+        key=lambda result: result["seed"],
+    )
+    report["summary"] = summarise(
+        report["results"], report["summary"]["budget"]
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    write_report(report, out)
+    return report
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model")
@@ -256,7 +330,26 @@ def main(argv=None):
         action="store_true",
         help="only redraw --out/curve.png from its results.json",
     )
+    parser.add_argument(
+        "--from-log",
+        metavar="LOG",
+        help="only rebuild --out/results.json from the stderr log of a run "
+        "with the same options (its finished seeds)",
+    )
+    parser.add_argument(
+        "--combine",
+        nargs="+",
+        metavar="RESULTS_JSON",
+        help="only merge the seeds of these results.json files into "
+        "--out/results.json (and its curve.png)",
+    )
     args = parser.parse_args(argv)
+    if (args.combine or args.from_log) and not args.out:
+        parser.error("--combine and --from-log need --out")
+    if args.combine:
+        report = combine(args.combine, pathlib.Path(args.out))
+        print(json.dumps(report["summary"], indent=2))
+        return
     if args.replot:
         out = pathlib.Path(args.out)
         report = json.loads((out / "results.json").read_text())
@@ -271,16 +364,45 @@ def main(argv=None):
     model_overrides, task_overrides = training.split_overrides(
         args.model, args.task, overrides
     )
+    # Options the user left unset take the family's defaults for the task;
+    # `build` applies the compile options among them.
+    family = registry.task_defaults(args.model, args.task)
+    if args.curriculum is None:
+        args.curriculum = family.get("curriculum", "none")
     out = pathlib.Path(args.out) if args.out else None
     if out:
         out.mkdir(parents=True, exist_ok=True)
-    results = []
+    report = {
+        "benchmark": "convergence",
+        "invocation": run_files.describe_invocation(),
+        "model": args.model,
+        "task": args.task,
+        "overrides": overrides,
+        "batch_size": args.batch_size,
+        "curriculum": args.curriculum,
+        "task_defaults": family,
+        "compile": {
+            "learning_rate": args.learning_rate,
+            "amsgrad": args.amsgrad,
+            "global_clipnorm": args.global_clipnorm,
+            "jit_compile": args.jit_compile,
+        },
+        "seeds_asked": args.seeds,
+        "results": [],
+    }
+    if args.from_log:
+        report["rebuilt_from_log"] = args.from_log
+        report["results"] = results_from_log(args.from_log)
+        report["summary"] = summarise(report["results"], args.budget)
+        write_report(report, out)
+        print(json.dumps(report["summary"], indent=2))
+        return
     saved = False
     for seed in (int(s) for s in args.seeds.split(",")):
         result, model = run_seed(
             args.model, args.task, seed, args, model_overrides, task_overrides
         )
-        results.append(result)
+        report["results"].append(result)
         print(
             json.dumps({k: v for k, v in result.items() if k != "curve"}),
             file=sys.stderr,
@@ -289,29 +411,10 @@ def main(argv=None):
         if out and not saved and result["converged_at_sequences"]:
             model.save(out / "model.keras")
             saved = True
-    report = {
-        "benchmark": "convergence",
-        "model": args.model,
-        "task": args.task,
-        "overrides": overrides,
-        "batch_size": args.batch_size,
-        "curriculum": args.curriculum,
-        "compile": {
-            "learning_rate": args.learning_rate,
-            "amsgrad": args.amsgrad,
-            "global_clipnorm": args.global_clipnorm,
-            "jit_compile": args.jit_compile,
-        },
-        "summary": summarise(results, args.budget),
-        "results": results,
-    }
-    if out:
-        (out / "results.json").write_text(json.dumps(report, indent=2))
-        plot(
-            results,
-            out / "curve.png",
-            f"{args.model} on {args.task}: {len(results)} seeds",
-        )
+        # Written after every seed, so that a stopped run keeps its seeds.
+        report["summary"] = summarise(report["results"], args.budget)
+        if out:
+            write_report(report, out)
     print(json.dumps(report["summary"], indent=2))
 
 

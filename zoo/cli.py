@@ -62,7 +62,11 @@ _TRAINING_HELP = {
     "global_clipnorm": (float, "bound on the global gradient norm"),
     "amsgrad": ("switch", "use the AMSGrad variant of Adam"),
     "jit_compile": ("switch", "compile the train step with XLA"),
-    "curriculum": (str, "none, doubling or combined"),
+    "curriculum": (
+        str,
+        "none, doubling or combined",
+        "the model family's for the task, else none",
+    ),
     "time_bucket": (
         int,
         "pad batches in time to a multiple of this (8 with XLA, else 0: "
@@ -189,7 +193,15 @@ def build_parser():
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    train = commands.add_parser("train", help="train a zoo model on a task")
+    from zoo import registry
+
+    train = commands.add_parser(
+        "train",
+        help="train a zoo model on a task",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="per-task defaults (used unless set):\n  "
+        + "\n  ".join(registry.describe_task_defaults()),
+    )
     parser.train_parser = train  # its defaults tell what --resume was given
     train.add_argument("model", nargs="?", help="a name from `ntm-keras list`")
     train.add_argument("--task", help="a task name from `ntm-keras list`")
@@ -532,6 +544,8 @@ def run_describe(args):
     print(f"  tags: {', '.join(spec.tags)}")
     for key, value in spec.defaults.items():
         print(f"  {key} = {value!r}")
+    for line in zoo.registry.describe_task_defaults(spec.name):
+        print(f"  task defaults: {line}")
     found = zoo.presets(spec.name)
     print(f"  presets: {', '.join(found) if found else 'none'}")
 

@@ -7,6 +7,13 @@
 defaults, the task's sizes and the overrides, in that order. `build` is the
 one function that builds and compiles a model: `get`, training, evaluation
 and the benchmarks all call it.
+
+A family can also declare per-task defaults, training and compile options
+that suit one task (`task_defaults={"repeat_copy": {"learning_rate": 1e-2,
+"curriculum": "doubling"}}`). `task_defaults(name, task_name)` resolves
+them; they sit above the family's compile defaults and below anything the
+user sets: `build` applies the compile options among them, and
+`zoo.training.make_config` (the command, the benchmarks) all of them.
 """
 
 import dataclasses
@@ -35,6 +42,9 @@ class ModelSpec:
         attention_scores: optional function `(model, inputs) -> dict` that
             returns the attention weights of every attention layer, for
             inspection (see `zoo.attention_maps`).
+        task_defaults: dict from task names to dicts of training and
+            compile options, or a function from a task name to such a dict
+            (empty for tasks without defaults). See `task_defaults`.
     """
 
     name: str
@@ -44,12 +54,22 @@ class ModelSpec:
     factory: object = dataclasses.field(repr=False)
     compile_defaults: object = dataclasses.field(default_factory=dict)
     attention_scores: object = dataclasses.field(default=None, repr=False)
+    task_defaults: object = dataclasses.field(default_factory=dict)
 
     def compile_options(self, config):
         """Returns the `compile_for_task` arguments for model arguments."""
         if callable(self.compile_defaults):
             return dict(self.compile_defaults(config))
         return dict(self.compile_defaults)
+
+    def task_options(self, task_name):
+        """Returns the family's default options for `task_name`, unchecked.
+
+        Use `zoo.registry.task_defaults`, which checks them.
+        """
+        if callable(self.task_defaults):
+            return dict(self.task_defaults(task_name) or {})
+        return dict(self.task_defaults.get(task_name, {}))
 
 
 def register(
@@ -60,6 +80,7 @@ def register(
     defaults=None,
     compile_defaults=None,
     attention_scores=None,
+    task_defaults=None,
 ):
     """Decorator that registers a model factory under `name`.
 
@@ -74,11 +95,19 @@ def register(
             `learning_rate`) used when `get` compiles for a task.
         attention_scores: optional function `(model, inputs) -> dict` of
             attention weights, for TensorBoard and the notes.
+        task_defaults: dict `{task_name: {option: value}}`, or a function
+            from a task name to such an option dict. Training options
+            (`zoo.training.TRAINING_DEFAULTS`, e.g. `curriculum`,
+            `batch_size`, `learning_rate`) that suit one task, used when
+            the model is built or trained for it unless the user sets them.
 
     Raises:
         ValueError: if `name` is taken or `defaults` names an unknown
             argument.
+        TypeError: if `task_defaults` is neither a dict of dicts nor
+            callable.
     """
+    _check_task_defaults(name, task_defaults)
 
     def decorator(factory):
         if name in _MODELS:
@@ -102,10 +131,92 @@ def register(
                 else dict(compile_defaults or {})
             ),
             attention_scores=attention_scores,
+            task_defaults=(
+                task_defaults
+                if callable(task_defaults)
+                else {
+                    task: dict(options)
+                    for task, options in (task_defaults or {}).items()
+                }
+            ),
         )
         return factory
 
     return decorator
+
+
+def _check_task_defaults(name, task_defaults):
+    if task_defaults is None or callable(task_defaults):
+        return
+    expected = (
+        "expected a dict from task names to dicts of options, or a "
+        "function from a task name to such a dict"
+    )
+    if not isinstance(task_defaults, dict):
+        raise TypeError(
+            f"Invalid `task_defaults` for model {name!r}: received "
+            f"{task_defaults!r}; {expected}."
+        )
+    for task, options in task_defaults.items():
+        if not isinstance(task, str) or not isinstance(options, dict):
+            raise TypeError(
+                f"Invalid `task_defaults` for model {name!r}: received "
+                f"{task!r}: {options!r}; {expected}."
+            )
+
+
+def task_defaults(name, task_name):
+    """The training and compile options model `name` defaults to on a task.
+
+    They apply below the user's settings: `build` takes the compile options
+    among them (e.g. `learning_rate`) unless `compile_overrides` sets them,
+    and `zoo.training.make_config` all of them (e.g. `curriculum`) unless
+    the run's options do.
+
+    Args:
+        name: str. A name from `zoo.list()`.
+        task_name: str or None. A task name (None: no defaults).
+
+    Returns:
+        dict of options; empty when the family has none for the task.
+
+    Raises:
+        ValueError: if the family's defaults name an option that is not a
+            training option.
+    """
+    spec = describe(name)
+    if task_name is None:
+        return {}
+    options = spec.task_options(task_name)
+    # Imported here: the registry is loaded before the training code.
+    from zoo.training import loop
+
+    unknown = sorted(set(options) - set(loop.TRAINING_DEFAULTS))
+    if unknown:
+        raise ValueError(
+            f"Unknown option(s) {unknown} in the task defaults of model "
+            f"{name!r} for task {task_name!r}; valid options are "
+            f"{sorted(loop.TRAINING_DEFAULTS)}."
+        )
+    return options
+
+
+def describe_task_defaults(pattern="*"):
+    """One line per model and task with per-task defaults, for `--help`.
+
+    Only families declared with a dict list their tasks; a function's
+    tasks are not known in advance.
+    """
+    lines = []
+    for name in list_models(pattern):
+        spec = _MODELS[name]
+        if callable(spec.task_defaults):
+            lines.append(f"{name}: depends on the task (a function)")
+            continue
+        for task, options in sorted(spec.task_defaults.items()):
+            shown = ", ".join(f"{k}={v!r}" for k, v in options.items())
+            lines.append(f"{name} on {task}: {shown}")
+    return lines
 
 
 def describe(name):
@@ -194,7 +305,9 @@ def build(
         model_overrides: optional dict of hyperparameters.
         compile_overrides: optional dict of `compile_for_task` options (e.g.
             `learning_rate`, `global_clipnorm`, `jit_compile`, `amsgrad`);
-            None values keep the family's default. Needs `task`.
+            None values keep the family's default for the task
+            (`task_defaults`, then `describe(name).compile_options`). Needs
+            `task`.
         preset: optional str. Trained weights to load (see `get`).
 
     Returns:
@@ -220,9 +333,18 @@ def build(
         # code.
         from zoo.training import compiling
 
-        options = compiling.resolve_compile_options(
-            spec, config, **dict(compile_overrides or {})
+        # The family's defaults for this task, unless the user set them.
+        chosen = {
+            key: value
+            for key, value in task_defaults(name, task.name).items()
+            if key in compiling.COMPILE_DEFAULTS
+        }
+        chosen.update(
+            (key, value)
+            for key, value in (compile_overrides or {}).items()
+            if value is not None
         )
+        options = compiling.resolve_compile_options(spec, config, **chosen)
         compiling.compile_for_task(model, task, **options)
     return model
 

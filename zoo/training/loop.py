@@ -20,7 +20,9 @@ TRAINING_DEFAULTS = {
     "steps_per_epoch": 100,
     "batch_size": 32,
     "seed": 0,
-    "curriculum": "none",
+    # None: the model family's for the task (`zoo.registry.task_defaults`),
+    # else "none".
+    "curriculum": None,
     # None: the time bucket that suits `jit_compile` (`resolve_time_bucket`).
     "time_bucket": None,
     # Stop at the end of the last epoch that fits in this many minutes
@@ -195,7 +197,11 @@ def make_config(model_name, task_name, *, overrides=None, **training_options):
             f"Unknown training option(s) {sorted(unknown)}; valid options are "
             f"{sorted(TRAINING_DEFAULTS)}."
         )
-    options = {**TRAINING_DEFAULTS, **training_options}
+    # The family's defaults for the task sit below what the caller sets.
+    chosen = {k: v for k, v in training_options.items() if v is not None}
+    family = registry.task_defaults(model_name, task_name)
+    options = {**TRAINING_DEFAULTS, **family, **chosen}
+    options["curriculum"] = options["curriculum"] or "none"
     _check_training_options(options)
     model_overrides, task_overrides = split_overrides(
         model_name, task_name, dict(overrides or {})

@@ -1,0 +1,99 @@
+"""The convergence benchmark's summary and the merging of separate runs."""
+
+import importlib.util
+import json
+
+import pytest
+
+from testing import REPOSITORY
+
+
+def _load_benchmark():
+    path = REPOSITORY / "benchmarks" / "convergence.py"
+    spec = importlib.util.spec_from_file_location("convergence", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+convergence = _load_benchmark()
+
+
+def _seed(seed, converged_at, errors):
+    curve = [
+        {"sequences": 3200 * (i + 1), "bit_errors_per_sequence": e}
+        for i, e in enumerate(errors)
+    ]
+    return {
+        "seed": seed,
+        "converged_at_sequences": converged_at,
+        "converged_after_train_seconds": None if converged_at is None else 1.0,
+        "relapses": [],
+        "nan": False,
+        "curve": curve,
+    }
+
+
+def _report(results, learning_rate=0.01):
+    return {
+        "model": "ntm",
+        "task": "repeat_copy",
+        "overrides": {},
+        "batch_size": 32,
+        "curriculum": "doubling",
+        "compile": {"learning_rate": learning_rate},
+        "summary": {"budget": 9600},
+        "results": results,
+    }
+
+
+def test_an_unconverged_seed_counts_above_every_other_in_the_median():
+    results = [
+        _seed(0, 6400, [5.0, 0.05, 0.0]),
+        _seed(1, None, [5.0, 4.0, 3.0]),
+        _seed(2, 3200, [0.05, 0.0]),
+    ]
+    summary = convergence.summarise(results, 9600)
+    # Sorted: 3,200, 6,400, never: the median is the middle one.
+    assert summary["median_sequences_to_converge"] == 6400
+    assert summary["converged"] == 2 and summary["seeds"] == 3
+    # With half the seeds unconverged the median is not reached: None.
+    results.append(_seed(3, None, [5.0]))
+    assert (
+        convergence.summarise(results, 9600)["median_sequences_to_converge"]
+        is None
+    )
+
+
+def test_combine_merges_seeds_in_order_and_checks_the_configuration(
+    tmp_path,
+):
+    first = tmp_path / "a.json"
+    second = tmp_path / "b.json"
+    first.write_text(json.dumps(_report([_seed(3, 3200, [0.0])])))
+    second.write_text(json.dumps(_report([_seed(0, None, [5.0, 4.0])])))
+    report = convergence.combine([first, second], tmp_path / "both")
+    assert [r["seed"] for r in report["results"]] == [0, 3]
+    assert report["summary"]["converged"] == 1
+    written = json.loads((tmp_path / "both" / "results.json").read_text())
+    assert written["summary"] == report["summary"]
+    assert (tmp_path / "both" / "curve.png").stat().st_size > 0
+    second.write_text(json.dumps(_report([_seed(0, None, [5.0])], 1e-3)))
+    with pytest.raises(ValueError, match=r"'compile' differs"):
+        convergence.combine([first, second], tmp_path / "mixed")
+
+
+def test_results_from_log_keeps_finished_seeds_with_their_curves(tmp_path):
+    points = [
+        {"sequences": 3200 * i, "bit_errors_per_sequence": e}
+        for i, e in ((1, 9.0), (2, 0.05))
+    ]
+    finished = {"seed": 0, "converged_at_sequences": 6400, "relapses": []}
+    running = {"sequences": 3200, "bit_errors_per_sequence": 50.0}
+    lines = ["I0000 a TensorFlow message", *map(json.dumps, points)]
+    lines += [json.dumps(finished), json.dumps(running)]
+    log = tmp_path / "run.log"
+    log.write_text("\n".join(lines) + "\n")
+    (result,) = convergence.results_from_log(log)
+    assert result["seed"] == 0 and result["curve"] == points
+    assert result["converged_at_sequences"] == 6400

@@ -1,0 +1,146 @@
+"""Per-task defaults: a family's options for one task, below the user's."""
+
+import json
+
+import pytest
+
+import tasks
+import zoo
+from zoo import cli, registry, training
+
+# A repeat copy run small enough for a test: 1 step of 2 sequences.
+TINY_NTM = (
+    "controller_units=8",
+    "memory_size=8",
+    "word_size=4",
+    "max_length=2",
+    "max_repeats=2",
+    "eval_size=4",
+)
+TINY_RUN = ("--epochs", "1", "--steps-per-epoch", "1", "--batch-size", "2")
+
+
+@pytest.fixture
+def scratch_registry(monkeypatch):
+    """Registrations made in a test vanish after it."""
+    monkeypatch.setattr(registry, "_MODELS", dict(registry._MODELS))
+
+
+def _factory(*, input_dim=9, output_dim=8, modality="bits", units=4, name="x"):
+    return zoo.describe("lstm_tiny").factory(
+        input_dim=input_dim,
+        output_dim=output_dim,
+        modality=modality,
+        units=units,
+        num_layers=1,
+        name=name,
+    )
+
+
+def test_ntm_defaults_apply_to_repeat_copy_only():
+    repeat_copy = registry.task_defaults("ntm", "repeat_copy")
+    assert repeat_copy == {"learning_rate": 1e-2, "curriculum": "doubling"}
+    assert registry.task_defaults("ntm", "copy") == {}
+    assert registry.task_defaults("ntm", None) == {}
+    # Measured on `ntm` only; its tiny test twin keeps the family's.
+    assert registry.task_defaults("ntm_tiny", "repeat_copy") == {}
+
+
+def test_build_compiles_with_the_task_default_unless_overridden():
+    sizes = {"controller_units": 8, "memory_size": 8, "word_size": 4}
+    repeat_copy = tasks.get("repeat_copy", max_length=2, max_repeats=2)
+    model = zoo.build("ntm", repeat_copy, model_overrides=sizes)
+    assert float(model.optimizer.learning_rate) == pytest.approx(1e-2)
+    model = zoo.build("ntm", tasks.get("copy"), model_overrides=sizes)
+    assert float(model.optimizer.learning_rate) == pytest.approx(1e-3)
+    model = zoo.build(
+        "ntm",
+        repeat_copy,
+        model_overrides=sizes,
+        compile_overrides={"learning_rate": 3e-3, "amsgrad": None},
+    )
+    assert float(model.optimizer.learning_rate) == pytest.approx(3e-3)
+    # Options the task defaults leave alone keep the family's.
+    assert model.optimizer.amsgrad and model.jit_compile
+
+
+def test_make_config_puts_the_user_above_the_task_defaults():
+    config = training.make_config("ntm", "repeat_copy")
+    assert config["training"]["learning_rate"] == 1e-2
+    assert config["training"]["curriculum"] == "doubling"
+    config = training.make_config(
+        "ntm", "repeat_copy", learning_rate=3e-3, curriculum="none"
+    )
+    assert config["training"]["learning_rate"] == 3e-3
+    assert config["training"]["curriculum"] == "none"
+    config = training.make_config("ntm", "copy", learning_rate=None)
+    assert config["training"]["learning_rate"] is None
+    assert config["training"]["curriculum"] == "none"
+
+
+def test_a_function_gives_defaults_per_task(scratch_registry):
+    def by_task(task_name):
+        return {"batch_size": 4} if task_name.startswith("repeat") else None
+
+    registry.register("scratch_function", task_defaults=by_task)(_factory)
+    assert registry.task_defaults("scratch_function", "repeat_copy") == {
+        "batch_size": 4
+    }
+    assert registry.task_defaults("scratch_function", "copy") == {}
+    config = training.make_config("scratch_function", "repeat_copy")
+    assert config["training"]["batch_size"] == 4
+    config = training.make_config("scratch_function", "copy")
+    assert config["training"]["batch_size"] == 32
+    assert registry.describe_task_defaults("scratch_function") == [
+        "scratch_function: depends on the task (a function)"
+    ]
+
+
+@pytest.mark.parametrize(
+    "task_defaults, error, match",
+    [
+        ([("copy", {})], TypeError, r"`task_defaults`.*\[\('copy'"),
+        ({"copy": 0.01}, TypeError, r"`task_defaults`.*'copy': 0.01"),
+    ],
+)
+def test_bad_task_defaults_raise_at_registration(
+    scratch_registry, task_defaults, error, match
+):
+    with pytest.raises(error, match=match):
+        registry.register("scratch_bad", task_defaults=task_defaults)
+    assert "scratch_bad" not in registry._MODELS
+
+
+def test_an_unknown_option_raises_when_resolved(scratch_registry):
+    registry.register(
+        "scratch_unknown", task_defaults={"copy": {"learning_rat": 0.1}}
+    )(_factory)
+    with pytest.raises(ValueError, match=r"\['learning_rat'\].*'copy'"):
+        registry.task_defaults("scratch_unknown", "copy")
+    with pytest.raises(ValueError, match="learning_rat"):
+        zoo.build("scratch_unknown", tasks.get("copy"))
+
+
+def test_help_and_describe_show_the_task_defaults(capsys):
+    help_text = cli.build_parser().train_parser.format_help()
+    line = "ntm on repeat_copy: learning_rate=0.01, curriculum='doubling'"
+    assert line in help_text
+    assert "--curriculum CURRICULUM" in help_text
+    assert cli.main(["describe", "ntm"]) == 0
+    assert f"task defaults: {line}" in capsys.readouterr().out
+    assert cli.main(["describe", "ntm_ff"]) == 0
+    assert "task defaults" not in capsys.readouterr().out
+
+
+def test_train_records_the_values_used(tmp_path):
+    sets = [part for option in TINY_NTM for part in ("--set", option)]
+    argv = ["train", "ntm", "--task", "repeat_copy", *TINY_RUN, *sets]
+    argv += ["--jit-compile", "off", "--log-dir", str(tmp_path)]
+    # The user's learning rate wins; the curriculum is the task default's.
+    assert cli.main([*argv, "--learning-rate", "0.003"]) == 0
+    (run_dir,) = tmp_path.iterdir()
+    config = json.loads((run_dir / "config.json").read_text())
+    assert config["training"]["learning_rate"] == 3e-3
+    assert config["compile"]["learning_rate"] == 3e-3
+    assert config["compile"]["amsgrad"] is True
+    assert config["training"]["curriculum"] == "doubling"
