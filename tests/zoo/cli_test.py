@@ -91,9 +91,11 @@ def test_event_files_hold_the_expected_scalars(finished_run):
     assert _tags(run_dir / "logs" / "validation") >= EXPECTED_VALIDATION_TAGS
 
 
-def test_eval_writes_table_and_plot(finished_run):
+def test_eval_writes_table_and_plot(finished_run, capsys):
     run_dir, _ = finished_run
-    result = run_cli("eval", run_dir, "--lengths", "2,6", "--num-sequences", 16)
+    result = run_main(
+        capsys, "eval", run_dir, "--lengths", "2,6", "--num-sequences", 16
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "bit errors/seq" in result.stdout
     table = json.loads((run_dir / "eval" / "lengths.json").read_text())

@@ -68,10 +68,16 @@ def test_translation_run_logs_bleu_samples_and_attention_maps(translation_run):
     assert config["task"]["options"]["data_dir"] == str(data_dir.resolve())
 
 
-def test_translate_prints_greedy_and_beam_search(translation_run):
+def test_translate_prints_greedy_and_beam_search(translation_run, capsys):
     translation_run, _ = translation_run
-    result = run_cli(
-        "translate", translation_run, "I see.", "Good night.", "--beam-width", 2
+    result = run_main(
+        capsys,
+        "translate",
+        translation_run,
+        "I see.",
+        "Good night.",
+        "--beam-width",
+        2,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     lines = result.stdout.splitlines()
@@ -81,10 +87,10 @@ def test_translate_prints_greedy_and_beam_search(translation_run):
     assert lines[3] == "Good night."
 
 
-def test_translate_bleu_scores_a_split_and_writes_it(translation_run):
+def test_translate_bleu_scores_a_split_and_writes_it(translation_run, capsys):
     translation_run, _ = translation_run
-    result = run_cli(
-        "translate", translation_run, "--bleu", "--split", "validation"
+    result = run_main(
+        capsys, "translate", translation_run, "--bleu", "--split", "validation"
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.startswith("BLEU on 5 validation pairs (beam width 4)")
@@ -169,8 +175,9 @@ def test_language_model_run_logs_perplexity_text_and_attention(
     }
 
 
-def test_sample_continues_the_prompt(language_model_run):
-    result = run_cli(
+def test_sample_continues_the_prompt(language_model_run, capsys):
+    result = run_main(
+        capsys,
         "sample",
         language_model_run,
         "--prompt",
