@@ -45,6 +45,22 @@ def check_positive_int(argument, value):
     return check_int(argument, value, minimum=1)
 
 
+def check_positive_ints(**values):
+    """`check_positive_int` for each `argument=value`, in order."""
+    for argument, value in values.items():
+        check_positive_int(argument, value)
+
+
+def check_bool(argument, value):
+    """Raises `TypeError` unless `value` is True or False; returns it."""
+    if not isinstance(value, bool):
+        raise TypeError(
+            f"Invalid `{argument}`: received {value!r} of type "
+            f"{type(value).__name__}; expected True or False."
+        )
+    return value
+
+
 def check_float(argument, value, *, minimum=None, maximum=None):
     """Raises unless `value` is a finite real number in [minimum, maximum].
 

@@ -104,6 +104,30 @@ def run_cli(*arguments, cwd=None, timeout=600):
     )
 
 
+def run_main(capsys, *arguments):
+    """Runs `zoo.cli.main(ARGUMENTS)` in this process, like `run_cli`.
+
+    Much faster than a subprocess (no second TensorFlow import) for quick
+    commands and bad input; `capsys` is pytest's fixture.
+
+    Returns:
+        An object with `returncode`, `stdout` and `stderr`, as `run_cli`.
+    """
+    import types
+
+    from zoo import cli
+
+    capsys.readouterr()  # drop what came before
+    try:
+        code = cli.main([str(argument) for argument in arguments])
+    except SystemExit as exit:  # argparse's own errors
+        code = exit.code
+    captured = capsys.readouterr()
+    return types.SimpleNamespace(
+        returncode=code or 0, stdout=captured.out, stderr=captured.err
+    )
+
+
 def run_layer_test(
     cls,
     init_kwargs,

@@ -5,8 +5,6 @@ U = controller units, K = links kept per slot (`sparse_links`), I = the
 interface vector's size.
 """
 
-import math
-
 import keras
 from keras import ops
 
@@ -150,27 +148,17 @@ class DNCCell(keras.layers.Layer):
         seed=None,
         **kwargs,
     ):
-        validation.check_positive_int("controller_units", controller_units)
-        validation.check_positive_int("memory_size", memory_size)
-        validation.check_positive_int("word_size", word_size)
-        validation.check_positive_int("num_read_heads", num_read_heads)
-        validation.check_positive_int("controller_layers", controller_layers)
-        validation.check_float("clip_value", clip_value)
-        if not math.isfinite(clip_value) or clip_value <= 0:
-            raise ValueError(
-                f"Invalid `clip_value`: received {clip_value!r}; expected a "
-                "finite number > 0, e.g. 20."
-            )
-        for argument, value in (
-            ("masked_content", masked_content),
-            ("deallocation", deallocation),
-            ("link_sharpening", link_sharpening),
-        ):
-            if not isinstance(value, bool):
-                raise TypeError(
-                    f"Invalid `{argument}`: received {value!r} of type "
-                    f"{type(value).__name__}; expected True or False."
-                )
+        validation.check_positive_ints(
+            controller_units=controller_units,
+            memory_size=memory_size,
+            word_size=word_size,
+            num_read_heads=num_read_heads,
+            controller_layers=controller_layers,
+        )
+        validation.check_float("clip_value", clip_value, minimum=1e-3)
+        validation.check_bool("masked_content", masked_content)
+        validation.check_bool("deallocation", deallocation)
+        validation.check_bool("link_sharpening", link_sharpening)
         validation.check_int(
             "sparse_links", sparse_links, minimum=0, maximum=memory_size
         )

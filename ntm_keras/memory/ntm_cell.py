@@ -120,12 +120,15 @@ class NTMCell(keras.layers.Layer):
         seed=None,
         **kwargs,
     ):
-        validation.check_positive_int("controller_units", controller_units)
-        validation.check_positive_int("memory_size", memory_size)
-        validation.check_positive_int("word_size", word_size)
-        validation.check_positive_int("num_read_heads", num_read_heads)
-        validation.check_positive_int("num_write_heads", num_write_heads)
-        validation.check_positive_int("shift_range", shift_range)
+        validation.check_positive_ints(
+            controller_units=controller_units,
+            memory_size=memory_size,
+            word_size=word_size,
+            num_read_heads=num_read_heads,
+            num_write_heads=num_write_heads,
+            shift_range=shift_range,
+            controller_layers=controller_layers,
+        )
         if shift_range % 2 == 0 or shift_range > memory_size:
             raise ValueError(
                 f"Invalid `shift_range`: received {shift_range}; expected an "
@@ -133,7 +136,6 @@ class NTMCell(keras.layers.Layer):
                 "e.g. 3 for offsets -1, 0, +1."
             )
         validation.check_choice("controller", controller, CONTROLLERS)
-        validation.check_positive_int("controller_layers", controller_layers)
         validation.check_choice("memory_init", memory_init, MEMORY_INITS)
         validation.check_choice(
             "initialization", initialization, INITIALIZATIONS

@@ -59,3 +59,16 @@ def test_ntm_cell_rejects_nan_clip_value():
 
     with pytest.raises(ValueError, match=r"`clip_value`.*finite"):
         NTMCell(clip_value=float("nan"))
+
+
+def test_check_positive_ints_names_the_first_bad_argument():
+    validation.check_positive_ints(memory_size=4, word_size=1)
+    with pytest.raises(ValueError, match=r"`word_size`.*received 0"):
+        validation.check_positive_ints(memory_size=4, word_size=0, heads=-1)
+
+
+@pytest.mark.parametrize("value", [1, "true", None])
+def test_check_bool_rejects_what_is_not_a_bool(value):
+    assert validation.check_bool("masked_content", True) is True
+    with pytest.raises(TypeError, match=r"`masked_content`.*True or False"):
+        validation.check_bool("masked_content", value)

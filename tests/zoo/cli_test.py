@@ -1,11 +1,13 @@
-"""The `ntm-keras` command end to end, in subprocesses."""
+"""The `ntm-keras` command end to end: a run in a subprocess, as users start
+it; quick commands and bad input in this process (`zoo.cli.main`), which is
+much faster than a subprocess per case."""
 
 import json
 
 import pytest
 from tensorboard.backend.event_processing import event_accumulator
 
-from testing import run_cli
+from testing import run_cli, run_main
 
 EXPECTED_TRAIN_TAGS = {
     "epoch_loss",
@@ -89,9 +91,11 @@ def test_event_files_hold_the_expected_scalars(finished_run):
     assert _tags(run_dir / "logs" / "validation") >= EXPECTED_VALIDATION_TAGS
 
 
-def test_eval_writes_table_and_plot(finished_run):
+def test_eval_writes_table_and_plot(finished_run, capsys):
     run_dir, _ = finished_run
-    result = run_cli("eval", run_dir, "--lengths", "2,6", "--num-sequences", 16)
+    result = run_main(
+        capsys, "eval", run_dir, "--lengths", "2,6", "--num-sequences", 16
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "bit errors/seq" in result.stdout
     table = json.loads((run_dir / "eval" / "lengths.json").read_text())
@@ -100,11 +104,11 @@ def test_eval_writes_table_and_plot(finished_run):
     assert png.startswith(b"\x89PNG")
 
 
-def test_list_and_describe():
-    listing = run_cli("list")
+def test_list_and_describe(capsys):
+    listing = run_main(capsys, "list")
     assert listing.returncode == 0
     assert "lstm_tiny" in listing.stdout and "copy" in listing.stdout
-    described = run_cli("describe", "lstm")
+    described = run_main(capsys, "describe", "lstm")
     assert "units = 256" in described.stdout
 
 
@@ -143,13 +147,11 @@ def test_list_and_describe():
     ],
 )
 def test_bad_input_fails_clearly_and_writes_nothing(
-    tmp_path, arguments, message
+    tmp_path, capsys, arguments, message
 ):
-    result = (
-        run_cli(*arguments, "--log-dir", tmp_path)
-        if arguments[0] == ("train")
-        else run_cli(*arguments)
-    )
+    if arguments[0] == "train":
+        arguments = (*arguments, "--log-dir", tmp_path)
+    result = run_main(capsys, *arguments)
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr

@@ -5,7 +5,7 @@ import json
 import pytest
 from tensorboard.backend.event_processing import event_accumulator
 
-from testing import SHARED_DATA, run_cli, spa_eng_data_dir
+from testing import SHARED_DATA, run_cli, run_main, spa_eng_data_dir
 
 
 def _tags(directory):
@@ -68,10 +68,16 @@ def test_translation_run_logs_bleu_samples_and_attention_maps(translation_run):
     assert config["task"]["options"]["data_dir"] == str(data_dir.resolve())
 
 
-def test_translate_prints_greedy_and_beam_search(translation_run):
+def test_translate_prints_greedy_and_beam_search(translation_run, capsys):
     translation_run, _ = translation_run
-    result = run_cli(
-        "translate", translation_run, "I see.", "Good night.", "--beam-width", 2
+    result = run_main(
+        capsys,
+        "translate",
+        translation_run,
+        "I see.",
+        "Good night.",
+        "--beam-width",
+        2,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     lines = result.stdout.splitlines()
@@ -81,10 +87,10 @@ def test_translate_prints_greedy_and_beam_search(translation_run):
     assert lines[3] == "Good night."
 
 
-def test_translate_bleu_scores_a_split_and_writes_it(translation_run):
+def test_translate_bleu_scores_a_split_and_writes_it(translation_run, capsys):
     translation_run, _ = translation_run
-    result = run_cli(
-        "translate", translation_run, "--bleu", "--split", "validation"
+    result = run_main(
+        capsys, "translate", translation_run, "--bleu", "--split", "validation"
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.startswith("BLEU on 5 validation pairs (beam width 4)")
@@ -102,16 +108,17 @@ def test_translate_bleu_scores_a_split_and_writes_it(translation_run):
         (("translate", "/nonexistent-run", "Hi."), "config.json"),
     ],
 )
-def test_bad_commands_fail_clearly(translation_run, arguments, message):
+def test_bad_commands_fail_clearly(translation_run, capsys, arguments, message):
     arguments = [a.format(run=translation_run[0]) for a in arguments]
-    result = run_cli(*arguments)
+    result = run_main(capsys, *arguments)
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_missing_data_fails_clearly_and_writes_nothing(tmp_path):
-    result = run_cli(
+def test_missing_data_fails_clearly_and_writes_nothing(tmp_path, capsys):
+    result = run_main(
+        capsys,
         "train",
         "transformer_tiny",
         "--task",
@@ -168,8 +175,9 @@ def test_language_model_run_logs_perplexity_text_and_attention(
     }
 
 
-def test_sample_continues_the_prompt(language_model_run):
-    result = run_cli(
+def test_sample_continues_the_prompt(language_model_run, capsys):
+    result = run_main(
+        capsys,
         "sample",
         language_model_run,
         "--prompt",
@@ -186,8 +194,12 @@ def test_sample_continues_the_prompt(language_model_run):
     assert len(result.stdout.rstrip("\n")) >= 46 - 2  # sampled newlines
 
 
-def test_sample_rejects_characters_outside_the_vocabulary(language_model_run):
-    result = run_cli("sample", language_model_run, "--prompt", "ROMEO@")
+def test_sample_rejects_characters_outside_the_vocabulary(
+    language_model_run, capsys
+):
+    result = run_main(
+        capsys, "sample", language_model_run, "--prompt", "ROMEO@"
+    )
     assert result.returncode == 2
     assert "Invalid `prompt`" in result.stderr and "'@'" in result.stderr
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from testing import run_cli
+from testing import run_cli, run_main
 
 QUICK = ("--steps-per-epoch", 3, "--epochs", 2, "--batch-size", 8)
 TASK_OPTIONS = {
@@ -16,14 +16,16 @@ TASK_OPTIONS = {
 CURRICULUM = {"repeat_copy": "combined", "associative_recall": "doubling"}
 
 
-@pytest.mark.parametrize("name", sorted(TASK_OPTIONS))
-def test_train_runs_a_few_steps_on_the_task(tmp_path, name):
+@pytest.fixture(scope="module", params=sorted(TASK_OPTIONS))
+def trained_run(request, tmp_path_factory):
+    """`(task name, completed CLI result, run directory)`, one per task."""
+    name = request.param
+    log_dir = tmp_path_factory.mktemp(name)
     sets = [
         part
         for option in (*TASK_OPTIONS[name], "eval_size=16")
         for part in ("--set", option)
     ]
-    curriculum = CURRICULUM.get(name, "none")
     result = run_cli(
         "train",
         "lstm_tiny",
@@ -32,12 +34,19 @@ def test_train_runs_a_few_steps_on_the_task(tmp_path, name):
         *QUICK,
         *sets,
         "--curriculum",
-        curriculum,
+        CURRICULUM.get(name, "none"),
         "--log-dir",
-        tmp_path,
+        log_dir,
     )
+    run_dirs = list(log_dir.iterdir())
+    return name, result, run_dirs
+
+
+def test_train_runs_a_few_steps_on_the_task(trained_run):
+    name, result, run_dirs = trained_run
+    curriculum = CURRICULUM.get(name, "none")
     assert result.returncode == 0, result.stderr[-3000:]
-    (run_dir,) = tmp_path.iterdir()
+    (run_dir,) = run_dirs
     config = json.loads((run_dir / "config.json").read_text())
     assert config["task"]["name"] == name
     metrics = json.loads((run_dir / "metrics.json").read_text())
@@ -59,32 +68,14 @@ EVAL_SIZES = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(EVAL_SIZES))
-def test_eval_varies_each_task_along_its_own_axis(tmp_path, name):
-    sets = [
-        part
-        for option in (*TASK_OPTIONS[name], "eval_size=8")
-        for part in ("--set", option)
-    ]
-    trained = run_cli(
-        "train",
-        "lstm_tiny",
-        "--task",
-        name,
-        "--steps-per-epoch",
-        2,
-        "--epochs",
-        1,
-        "--batch-size",
-        4,
-        *sets,
-        "--log-dir",
-        tmp_path,
-    )
+def test_eval_varies_each_task_along_its_own_axis(trained_run, capsys):
+    name, trained, run_dirs = trained_run
     assert trained.returncode == 0, trained.stderr[-3000:]
-    (run_dir,) = tmp_path.iterdir()
+    (run_dir,) = run_dirs
     axis, sizes = EVAL_SIZES[name]
-    result = run_cli("eval", run_dir, "--sizes", sizes, "--num-sequences", 8)
+    result = run_main(
+        capsys, "eval", run_dir, "--sizes", sizes, "--num-sequences", 8
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.split()[0] == axis
     table = json.loads((run_dir / "eval" / "lengths.json").read_text())

@@ -66,13 +66,6 @@ def dnc(
     Returns:
         An uncompiled Functional `keras.Model`.
     """
-    sequence_io.check_sizes(
-        input_dim=input_dim, output_dim=output_dim, modality=modality
-    )
-    inputs = sequence_io.sequence_input(modality, input_dim)
-    hidden = sequence_io.embed_tokens(
-        modality, inputs, input_dim, controller_units
-    )
     cell = memory.DNCCell(
         controller_units=controller_units,
         memory_size=memory_size,
@@ -86,6 +79,11 @@ def dnc(
         sparse_links=sparse_links,
         name="dnc_cell",
     )
-    hidden = keras.layers.RNN(cell, return_sequences=True, name="dnc")(hidden)
-    outputs = sequence_io.output_layer(modality, output_dim)(hidden)
-    return keras.Model(inputs, outputs, name=name)
+    return sequence_io.per_step_model(
+        [keras.layers.RNN(cell, return_sequences=True, name="dnc")],
+        modality=modality,
+        input_dim=input_dim,
+        output_dim=output_dim,
+        width=controller_units,
+        name=name,
+    )

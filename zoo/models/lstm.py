@@ -47,16 +47,18 @@ def lstm(
     Returns:
         An uncompiled Functional `keras.Model`.
     """
-    sequence_io.check_sizes(
-        input_dim=input_dim, output_dim=output_dim, modality=modality
-    )
     validation.check_positive_int("num_layers", num_layers)
     validation.check_positive_int("units", units)
-    inputs = sequence_io.sequence_input(modality, input_dim)
-    hidden = sequence_io.embed_tokens(modality, inputs, input_dim, units)
-    for index in range(num_layers):
-        hidden = keras.layers.LSTM(
-            units, return_sequences=True, name=f"lstm_{index}"
-        )(hidden)
-    outputs = sequence_io.output_layer(modality, output_dim)(hidden)
-    return keras.Model(inputs, outputs, name=name)
+    return sequence_io.per_step_model(
+        [
+            keras.layers.LSTM(
+                units, return_sequences=True, name=f"lstm_{index}"
+            )
+            for index in range(num_layers)
+        ],
+        modality=modality,
+        input_dim=input_dim,
+        output_dim=output_dim,
+        width=units,
+        name=name,
+    )

@@ -76,13 +76,6 @@ def ntm(
     Returns:
         An uncompiled Functional `keras.Model`.
     """
-    sequence_io.check_sizes(
-        input_dim=input_dim, output_dim=output_dim, modality=modality
-    )
-    inputs = sequence_io.sequence_input(modality, input_dim)
-    hidden = sequence_io.embed_tokens(
-        modality, inputs, input_dim, controller_units
-    )
     cell = memory.NTMCell(
         controller_units=controller_units,
         memory_size=memory_size,
@@ -96,14 +89,18 @@ def ntm(
         initialization=initialization,
         name="ntm_cell",
     )
-    hidden = keras.layers.RNN(cell, return_sequences=True, name="ntm")(hidden)
-    output_initializers = {}
+    output_arguments = {}
     if initialization == "ntm":
-        output_initializers = {
+        output_arguments = {
             "kernel_initializer": keras.initializers.GlorotUniform(),
             "bias_initializer": keras.initializers.RandomNormal(stddev=0.01),
         }
-    outputs = sequence_io.output_layer(
-        modality, output_dim, **output_initializers
-    )(hidden)
-    return keras.Model(inputs, outputs, name=name)
+    return sequence_io.per_step_model(
+        [keras.layers.RNN(cell, return_sequences=True, name="ntm")],
+        modality=modality,
+        input_dim=input_dim,
+        output_dim=output_dim,
+        width=controller_units,
+        name=name,
+        output_arguments=output_arguments,
+    )

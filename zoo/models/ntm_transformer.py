@@ -148,7 +148,27 @@ def attention_scores(model, inputs):
     compile_defaults=parts.tiny_decoder_compile_defaults,
     attention_scores=attention_scores,
 )
-def ntm_transformer(
+@register(
+    "dnc_transformer",
+    description=(
+        "Transformer with a DNC-allocated memory carried across 32-step "
+        "segments (4 x 128)."
+    ),
+    tags=("transformer", "memory", "language_model"),
+    defaults={"addressing": "dnc"},
+    compile_defaults=parts.decoder_compile_defaults,
+    attention_scores=attention_scores,
+)
+@register(
+    "dnc_transformer_tiny",
+    description="One small DNC-allocated memory block, for tests and quick "
+    "runs.",
+    tags=("transformer", "memory", "language_model", "tiny"),
+    defaults={**TINY_SIZES, "addressing": "dnc"},
+    compile_defaults=parts.tiny_decoder_compile_defaults,
+    attention_scores=attention_scores,
+)
+def memory_transformer(
     *,
     input_dim: int = 65,
     output_dim: int = 65,
@@ -162,22 +182,35 @@ def ntm_transformer(
     word_size: int = 32,
     num_read_heads: int = 1,
     num_write_heads: int = 1,
+    addressing: str = "ntm",
     dropout: float = 0.1,
     tie_embeddings: bool = True,
     name: str = "ntm_transformer",
 ) -> keras.Model:
-    """Builds a decoder-only Transformer that reads and writes NTM memories.
+    """Builds a decoder-only Transformer that reads and writes a memory.
+
+    The factory behind `ntm_transformer` (`addressing="ntm"`) and
+    `dnc_transformer` (`addressing="dnc"`) and their `_tiny` sizes.
 
     Each step is embedded (token ids: `TokenEmbedding`; bits: a `Dense`
     projection), then the input is cut into segments of `segment_length`
     steps and run through a `SegmentRecurrentStack` of `num_layers`
     `MemoryAugmentedTransformerBlock`s: causal self-attention within the
-    segment, a content-addressed read from the block's memory, the
-    feed-forward layer, and a write of every step into the memory, which
-    the block carries to the next segment. A step thus sees its own
-    segment through attention and everything before it through the memory,
-    further back than the window. The output at step t depends only on
-    inputs 0..t. Pre-norm blocks with a final `LayerNormalization`.
+    segment, a read from the block's memory, the feed-forward layer, and a
+    write of every step into the memory, which the block carries to the
+    next segment. A step thus sees its own segment through attention and
+    everything before it through the memory, further back than the
+    window. The output at step t depends only on inputs 0..t. Pre-norm
+    blocks with a final `LayerNormalization`.
+
+    With `addressing="ntm"` reads and writes find slots by content. With
+    `"dnc"` each write head mixes its content weighting with the DNC's
+    usage-based allocation (an allocation gate and a write gate per head,
+    a free gate per read head), so that successive steps and segments
+    write to free slots instead of finding them by content; each block's
+    state is then `(memory, usage)`, which `stream` carries like a memory.
+    Temporal links and read modes are left out (see the block's
+    docstring); the DNC blocks add `D (3 V + R)` weights and biases each.
 
     A last segment shorter than `segment_length` is padded inside the
     model and the outputs cropped (padding steps do not write). To run an
@@ -197,6 +230,8 @@ def ntm_transformer(
         word_size: int. Width W of each memory slot.
         num_read_heads: int. Read heads per step and block.
         num_write_heads: int. Write heads per step and block.
+        addressing: str. `"ntm"` (content) or `"dnc"` (content and
+            allocation), as `MemoryAugmentedTransformerBlock` takes it.
         dropout: float. Dropout on embeddings, residuals and attention.
         tie_embeddings: bool. Use the embedding matrix as the output
             projection (tokens with `input_dim == output_dim` only).
@@ -207,29 +242,6 @@ def ntm_transformer(
         logits (tokens) or probabilities (bits) `(batch_size, time,
         output_dim)`.
     """
-    return _memory_transformer("ntm", **locals())
-
-
-def _memory_transformer(
-    addressing,
-    *,
-    input_dim,
-    output_dim,
-    modality,
-    num_layers,
-    model_dim,
-    num_heads,
-    feed_forward_dim,
-    segment_length,
-    memory_size,
-    word_size,
-    num_read_heads,
-    num_write_heads,
-    dropout,
-    tie_embeddings,
-    name,
-):
-    """Builds `ntm_transformer` or `dnc_transformer` (see their docstrings)."""
     parts.check_sizes(
         input_dim=input_dim,
         output_dim=output_dim,
@@ -272,79 +284,3 @@ def _memory_transformer(
         found["outputs"] = sequence_io.output_layer(modality, output_dim)
     inputs = sequence_io.sequence_input(modality, input_dim, "inputs")
     return keras.Model(inputs, forward(found, inputs), name=name)
-
-
-@register(
-    "dnc_transformer",
-    description=(
-        "Transformer with a DNC-allocated memory carried across 32-step "
-        "segments (4 x 128)."
-    ),
-    tags=("transformer", "memory", "language_model"),
-    compile_defaults=parts.decoder_compile_defaults,
-    attention_scores=attention_scores,
-)
-@register(
-    "dnc_transformer_tiny",
-    description="One small DNC-allocated memory block, for tests and quick "
-    "runs.",
-    tags=("transformer", "memory", "language_model", "tiny"),
-    defaults=TINY_SIZES,
-    compile_defaults=parts.tiny_decoder_compile_defaults,
-    attention_scores=attention_scores,
-)
-def dnc_transformer(
-    *,
-    input_dim: int = 65,
-    output_dim: int = 65,
-    modality: str = "tokens",
-    num_layers: int = 4,
-    model_dim: int = 128,
-    num_heads: int = 4,
-    feed_forward_dim: int = 512,
-    segment_length: int = 32,
-    memory_size: int = 32,
-    word_size: int = 32,
-    num_read_heads: int = 1,
-    num_write_heads: int = 1,
-    dropout: float = 0.1,
-    tie_embeddings: bool = True,
-    name: str = "dnc_transformer",
-) -> keras.Model:
-    """Builds `ntm_transformer` with DNC allocation for the memory writes.
-
-    The same model as `ntm_transformer` (same arguments, embedding,
-    segments, causal attention within a segment, one memory per block),
-    with `MemoryAugmentedTransformerBlock(addressing="dnc")`: each write
-    head mixes its content weighting with the DNC's usage-based allocation
-    (an allocation gate and a write gate per head, a free gate per read
-    head), so that successive steps and segments write to free slots
-    instead of finding them by content. Each block's state is `(memory,
-    usage)`; `stream` carries it like a memory. Temporal links and read
-    modes are left out (see the block's docstring). Parameters:
-    `ntm_transformer`'s plus `D (3 V + R)` weights and biases per block.
-
-    Args:
-        input_dim: int. Input vocabulary size, or bits per input step.
-        output_dim: int. Output vocabulary size, or bits per output step.
-        modality: str. `"tokens"` or `"bits"`.
-        num_layers: int. Memory-augmented blocks, each with its own memory.
-        model_dim: int. Model width d_model; even, divisible by `num_heads`.
-        num_heads: int. Attention heads per block.
-        feed_forward_dim: int. Inner width of the feed-forward layers.
-        segment_length: int. Steps per segment: the attention window.
-        memory_size: int. Memory slots N per block.
-        word_size: int. Width W of each memory slot.
-        num_read_heads: int. Read heads per step and block.
-        num_write_heads: int. Write heads per step and block.
-        dropout: float. Dropout on embeddings, residuals and attention.
-        tie_embeddings: bool. Use the embedding matrix as the output
-            projection (tokens with `input_dim == output_dim` only).
-        name: str. The model's name.
-
-    Returns:
-        An uncompiled Functional `keras.Model` with input `"inputs"` and
-        logits (tokens) or probabilities (bits) `(batch_size, time,
-        output_dim)`.
-    """
-    return _memory_transformer("dnc", **locals())

@@ -38,3 +38,40 @@ def output_layer(modality, output_dim, name="outputs", **dense_arguments):
     return keras.layers.Dense(
         output_dim, activation=activation, name=name, **dense_arguments
     )
+
+
+def per_step_model(
+    recurrent_layers,
+    *,
+    modality,
+    input_dim,
+    output_dim,
+    width,
+    name,
+    output_arguments=None,
+):
+    """The zoo's recurrent model: input, embedding, layers, output layer.
+
+    Token ids are embedded in `width` dimensions (bits pass unchanged), run
+    through `recurrent_layers` in order (each returning sequences), and
+    each step's output goes through `output_layer`.
+
+    Args:
+        recurrent_layers: list of Keras layers, e.g. LSTMs or an RNN cell
+            wrapped in `keras.layers.RNN(..., return_sequences=True)`.
+        modality, input_dim, output_dim: as every factory takes them.
+        width: int. Embedding width for token inputs.
+        name: str. The model's name.
+        output_arguments: optional dict of `Dense` arguments for the output
+            layer (initializers).
+
+    Returns:
+        An uncompiled Functional `keras.Model`.
+    """
+    check_sizes(input_dim=input_dim, output_dim=output_dim, modality=modality)
+    inputs = sequence_input(modality, input_dim)
+    hidden = embed_tokens(modality, inputs, input_dim, width)
+    for layer in recurrent_layers:
+        hidden = layer(hidden)
+    outputs = output_layer(modality, output_dim, **(output_arguments or {}))
+    return keras.Model(inputs, outputs(hidden), name=name)

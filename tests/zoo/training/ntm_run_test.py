@@ -5,7 +5,7 @@ import json
 import pytest
 from tensorboard.backend.event_processing import event_accumulator
 
-from testing import run_cli
+from testing import run_cli, run_main
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +58,9 @@ def test_memory_pictures_and_scalars_reach_tensorboard(ntm_run):
         assert scalar in names
 
 
-def test_eval_with_a_larger_memory(ntm_run):
-    result = run_cli(
+def test_eval_with_a_larger_memory(ntm_run, capsys):
+    result = run_main(
+        capsys,
         "eval",
         ntm_run,
         "--lengths",
