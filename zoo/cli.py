@@ -67,6 +67,17 @@ _TRAINING_HELP = {
         "none, doubling or combined",
         "the model family's for the task, else none",
     ),
+    "strategy": (
+        str,
+        "default (one device), mirrored (every GPU of this machine, else "
+        "its CPU) or multiworker (the machines of $TF_CONFIG; run the "
+        "same command on each)",
+    ),
+    "precision": (
+        str,
+        "float32, mixed_float16 or mixed_bfloat16 (memory cells and "
+        "losses stay float32)",
+    ),
     "time_bucket": (
         int,
         "pad batches in time to a multiple of this (8 with XLA, else 0: "

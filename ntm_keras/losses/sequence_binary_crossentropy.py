@@ -36,14 +36,21 @@ class SequenceBinaryCrossentropy(keras.losses.Loss):
     """
 
     def __init__(self, name="sequence_binary_crossentropy", dtype=None):
-        super().__init__(name=name, reduction="sum", dtype=dtype)
+        # "sum_over_batch_size" divides the sum by batch_size * time (after
+        # weighting) and, under a `tf.distribute` strategy, by the number
+        # of replicas, whose gradients are then summed; `call` multiplies
+        # by time, so the result is the sum per sequence, averaged over the
+        # sequences of the global batch.
+        super().__init__(
+            name=name, reduction="sum_over_batch_size", dtype=dtype
+        )
 
     def call(self, y_true, y_pred):
         y_pred = ops.convert_to_tensor(y_pred)
         y_true = ops.cast(y_true, y_pred.dtype)
         per_step = ops.sum(ops.binary_crossentropy(y_true, y_pred), axis=-1)
-        batch_size = ops.cast(ops.shape(y_true)[0], per_step.dtype)
-        return per_step / batch_size  # (batch_size, time)
+        time = ops.cast(ops.shape(y_true)[1], per_step.dtype)
+        return per_step * time  # (batch_size, time)
 
     def get_config(self):
         return {"name": self.name, "dtype": self.dtype}

@@ -171,6 +171,15 @@ class DNCCell(keras.layers.Layer):
                 f"are {list(_OPTIONS)} and the base Layer arguments."
                 f"{validation.did_you_mean(unknown[0], _OPTIONS)}"
             )
+        # Under a mixed global policy (`mixed_float16`, `mixed_bfloat16`)
+        # the whole cell (memory, addressing, controller) stays float32:
+        # sharpening powers, cumulative products and softmaxes over slots
+        # lose too much in 16 bits. An explicit `dtype` is kept.
+        if (
+            "dtype" not in kwargs
+            and keras.config.dtype_policy().name.startswith("mixed_")
+        ):
+            kwargs["dtype"] = "float32"
         super().__init__(**kwargs)
         self.controller_units = controller_units
         self.memory_size = memory_size

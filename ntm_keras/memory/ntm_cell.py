@@ -143,6 +143,15 @@ class NTMCell(keras.layers.Layer):
         validation.check_float("clip_value", clip_value, minimum=1e-3)
         if seed is not None:
             validation.check_int("seed", seed, minimum=0)
+        # Under a mixed global policy (`mixed_float16`, `mixed_bfloat16`)
+        # the whole cell (memory, addressing, controller) stays float32:
+        # sharpening powers, cumulative products and softmaxes over slots
+        # lose too much in 16 bits. An explicit `dtype` is kept.
+        if (
+            "dtype" not in kwargs
+            and keras.config.dtype_policy().name.startswith("mixed_")
+        ):
+            kwargs["dtype"] = "float32"
         super().__init__(**kwargs)
         self.controller_units = controller_units
         self.memory_size = memory_size
@@ -285,7 +294,10 @@ class NTMCell(keras.layers.Layer):
                 (batch_size, n * w), MEMORY_CONSTANT, dtype=self.compute_dtype
             )
         elif self.memory_init == "learned":
-            memory = ops.tile(self.initial_memory[None, :], (batch_size, 1))
+            memory = ops.tile(
+                self._read_variable(self.initial_memory)[None, :],
+                (batch_size, 1),
+            )
         else:
             limit = 1.0 / math.sqrt(n + w)
             memory = keras.random.uniform(
@@ -295,11 +307,16 @@ class NTMCell(keras.layers.Layer):
                 seed=self.seed_generator,
                 dtype=self.compute_dtype,
             )
-        reads = ops.tile(self.initial_read_vectors[None, :], (batch_size, 1))
+        reads = ops.tile(
+            self._read_variable(self.initial_read_vectors)[None, :],
+            (batch_size, 1),
+        )
         # Each head starts focused on slot 0, as sharply as it learned to:
         # softmax(focus * one_hot(0)) over the N slots.
         first_slot = ops.one_hot(ops.zeros((1,), "int32"), n)  # (1, N)
-        focus = ops.softmax(self.initial_focus[:, None] * first_slot)  # (H,N)
+        focus = ops.softmax(
+            self._read_variable(self.initial_focus)[:, None] * first_slot
+        )  # (H, N)
         read_w = ops.reshape(focus[: self.num_read_heads], (1, -1))
         write_w = ops.reshape(focus[self.num_read_heads :], (1, -1))
         states = [
@@ -314,6 +331,15 @@ class NTMCell(keras.layers.Layer):
             )
             states += [zeros, zeros] * self.controller_layers
         return states
+
+    def _read_variable(self, variable):
+        """A weight in the cell's compute dtype.
+
+        `keras.layers.RNN` calls `get_initial_state` directly, inside its
+        own autocast scope: under a mixed policy the cell's float32 weights
+        would come back as float16 there.
+        """
+        return ops.cast(variable, self.compute_dtype)
 
     # -- One step ----------------------------------------------------------
 

@@ -16,7 +16,10 @@ class GradientNormLogger(keras.callbacks.Callback):
         self._count = 0
 
     def on_train_batch_end(self, batch, logs=None):
-        norm = getattr(self.model.optimizer, "gradient_norm", None)
+        optimizer = self.model.optimizer
+        # Under mixed_float16 Keras wraps the optimizer for loss scaling.
+        optimizer = getattr(optimizer, "inner_optimizer", optimizer)
+        norm = getattr(optimizer, "gradient_norm", None)
         if norm is not None:
             self._total += float(keras.ops.convert_to_numpy(norm))
             self._count += 1

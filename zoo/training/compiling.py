@@ -9,6 +9,7 @@ settings win over both (`resolve_compile_options`).
 import math
 
 from ntm_keras import optimizers, schedules, validation
+from zoo.training import distribution
 
 # The constant rate of Adam without warm-up (Collier & Beel 2018).
 DEFAULT_LEARNING_RATE = 1e-3
@@ -110,6 +111,9 @@ def compile_for_task(
         loss = task.loss(label_smoothing=label_smoothing)
     else:
         loss = task.loss()
+    # Under a strategy with several replicas on this machine XLA cannot
+    # run; this says so and switches it off.
+    jit_compile = distribution.usable_jit_compile(jit_compile, model)
     model.compile(
         optimizer=optimizers.MonitoredAdam(
             learning_rate=learning_rate,

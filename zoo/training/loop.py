@@ -9,7 +9,14 @@ import tasks
 from ntm_keras import validation
 from tasks import padding
 from zoo import registry
-from zoo.training import checkpointing, compiling, memory_budget, run_files
+from zoo.training import (
+    checkpointing,
+    compiling,
+    distribution,
+    memory_budget,
+    precision,
+    run_files,
+)
 from zoo.training.callbacks import RunTimer
 from zoo.training.callbacks import callbacks as standard_callbacks
 from zoo.training.curriculum import CURRICULA
@@ -23,6 +30,11 @@ TRAINING_DEFAULTS = {
     # None: the model family's for the task (`zoo.registry.task_defaults`),
     # else "none".
     "curriculum": None,
+    # `distribution.STRATEGIES`: default (one device), mirrored (this
+    # machine's devices), multiworker (the machines of TF_CONFIG).
+    "strategy": "default",
+    # `precision.PRECISIONS`: a Keras dtype policy for the model.
+    "precision": "float32",
     # None: the time bucket that suits `jit_compile` (`resolve_time_bucket`).
     "time_bucket": None,
     # Stop at the end of the last epoch that fits in this many minutes
@@ -140,6 +152,8 @@ def _check_training_options(options):
             "label_smoothing", options["label_smoothing"], minimum=0.0
         )
     validation.check_choice("curriculum", options["curriculum"], CURRICULA)
+    distribution.check_strategy(options["strategy"])
+    precision.check_precision(options["precision"])
     if options["time_bucket"] is not None:
         validation.check_int("time_bucket", options["time_bucket"], minimum=0)
     if options["max_minutes"] is not None:
@@ -154,20 +168,37 @@ def _check_training_options(options):
             validation.check_int(key, options[key], minimum=0)
 
 
-def build_run(config):
+def build_run(config, load=None):
     """Builds the task and the compiled model that a run's `config` describes.
+
+    The model is built under the run's distribution strategy and dtype
+    policy (`strategy` and `precision`, absent in older runs: one device,
+    float32).
+
+    Args:
+        config: dict. A run's `config.json` contents.
+        load: optional function that returns the model instead (resume
+            loads a checkpoint), called under the same strategy.
 
     Returns:
         `(task, model)`.
     """
-    keras.utils.set_random_seed(config["training"]["seed"])
+    training = config["training"]
+    strategy = distribution.make_strategy(training.get("strategy", "default"))
+    keras.utils.set_random_seed(training["seed"])
     task = tasks.get(config["task"]["name"], **config["task"]["options"])
-    model = registry.build(
-        config["model"]["name"],
-        task,
-        model_overrides=config["model"]["overrides"],
-        compile_overrides=compile_overrides(config["training"]),
-    )
+    with (
+        strategy.scope(),
+        precision.precision_scope(training.get("precision", "float32")),
+    ):
+        if load is not None:
+            return task, load()
+        model = registry.build(
+            config["model"]["name"],
+            task,
+            model_overrides=config["model"]["overrides"],
+            compile_overrides=compile_overrides(training),
+        )
     return task, model
 
 
@@ -227,6 +258,7 @@ def train(
     overrides=None,
     log_dir="runs",
     verbose="auto",
+    callbacks=None,
     **training_options,
 ):
     """Trains a zoo model on a task in a new run directory.
@@ -241,12 +273,25 @@ def train(
             Python values or command-line strings.
         log_dir: path. Parent of the run directory. Defaults to `"runs"`.
         verbose: Keras `fit` verbosity.
-        **training_options: any of `TRAINING_DEFAULTS`.
+        callbacks: optional list of `keras.callbacks.Callback`, run after
+            the run's own.
+        **training_options: any of `TRAINING_DEFAULTS`; `strategy`
+            (`"default"`, `"mirrored"`, `"multiworker"`) and `precision`
+            (`"float32"`, `"mixed_float16"`, `"mixed_bfloat16"`) among
+            them.
 
     Returns:
-        pathlib.Path. The run directory.
+        pathlib.Path. The run directory (on a non-chief worker of a
+        multi-worker run, the temporary directory it used, now removed).
     """
     run_files.check_writable_directory("log_dir", log_dir)
+    # First: a multi-worker strategy must exist before TensorFlow runs
+    # anything (the task's variables included).
+    distribution.make_strategy(
+        distribution.check_strategy(
+            training_options.get("strategy", TRAINING_DEFAULTS["strategy"])
+        )
+    )
     config = make_config(
         model_name, task_name, overrides=overrides, **training_options
     )
@@ -259,7 +304,9 @@ def train(
         config["model"]["options"],
         **compile_overrides(config["training"]),
     )
-    # Recorded as resolved, so that the run reads the same on resume.
+    # Recorded as resolved, so that the run reads the same on resume
+    # (XLA is off where the strategy cannot use it).
+    config["compile"]["jit_compile"] = bool(model.jit_compile)
     options = config["training"]
     options["jit_compile"] = config["compile"]["jit_compile"]
     options["time_bucket"] = resolve_time_bucket(
@@ -272,13 +319,29 @@ def train(
         describe=f"{model_name} on {task_name}",
     )
     _check_one_batch(model, task, options["batch_size"])
-    run_dir = run_files.new_run_directory(log_dir, model_name, task_name)
+    strategy = model.distribute_strategy
+    if distribution.is_chief(strategy):
+        run_dir = run_files.new_run_directory(log_dir, model_name, task_name)
+    else:
+        run_dir = None
+    run_dir, temporary = distribution.worker_directory(strategy, run_dir)
     config["invocation"] = run_files.describe_invocation()
     run_files.write_json(run_dir / run_files.CONFIG_FILE, config)
-    return _fit(run_dir, config, task, model, state=None, verbose=verbose)
+    try:
+        return _fit(
+            run_dir,
+            config,
+            task,
+            model,
+            state=None,
+            verbose=verbose,
+            callbacks=callbacks,
+        )
+    finally:
+        distribution.remove_temporary(run_dir, temporary)
 
 
-def resume(run_dir, *, epochs=None, verbose="auto"):
+def resume(run_dir, *, epochs=None, verbose="auto", callbacks=None):
     """Continues a run from its last checkpoint.
 
     The model, optimizer state, epoch counter, task difficulty and
@@ -294,6 +357,8 @@ def resume(run_dir, *, epochs=None, verbose="auto"):
         epochs: optional int. A new total number of epochs, at least the
             number already done.
         verbose: Keras `fit` verbosity.
+        callbacks: optional list of `keras.callbacks.Callback`, run after
+            the run's own.
 
     Returns:
         pathlib.Path. The run directory.
@@ -319,10 +384,32 @@ def resume(run_dir, *, epochs=None, verbose="auto"):
         recorded = epochs
     config["training"]["epochs"] = recorded
     run_files.check_writable_directory("run_dir", run_dir)
-    task, model = build_run(config)
+    load = None
     if state is not None:
-        model = checkpointing.load_state_model(run_dir, state)
-    return _fit(run_dir, config, task, model, state=state, verbose=verbose)
+
+        def load():
+            return checkpointing.load_state_model(run_dir, state)
+
+    task, model = build_run(config, load=load)
+    # A multi-worker run resumes on every worker from the chief's run
+    # directory (shared, or copied); only the chief writes to it.
+    write_dir, temporary = distribution.worker_directory(
+        model.distribute_strategy, run_dir
+    )
+    if temporary:
+        run_files.write_json(write_dir / run_files.CONFIG_FILE, config)
+    try:
+        return _fit(
+            write_dir,
+            config,
+            task,
+            model,
+            state=state,
+            verbose=verbose,
+            callbacks=callbacks,
+        )
+    finally:
+        distribution.remove_temporary(write_dir, temporary)
 
 
 def _longest_time_steps(task, batch_size):
@@ -349,7 +436,7 @@ def _check_one_batch(model, task, batch_size):
     model(keras.tree.map_structure(lambda part: part[:1], inputs))
 
 
-def _fit(run_dir, config, task, model, *, state, verbose):
+def _fit(run_dir, config, task, model, *, state, verbose, callbacks=None):
     training = config["training"]
     initial_epoch = 0
     run_callbacks = standard_callbacks(
@@ -362,6 +449,7 @@ def _fit(run_dir, config, task, model, *, state, verbose):
         max_minutes=training.get("max_minutes"),
     )
     (guard,) = [c for c in run_callbacks if isinstance(c, NonFiniteGuard)]
+    run_callbacks += list(callbacks or ())
     if state is not None:
         initial_epoch = state["epoch"]
         task.set_difficulty(state["difficulty"])
@@ -376,8 +464,11 @@ def _fit(run_dir, config, task, model, *, state, verbose):
     steps = training["steps_per_epoch"]
 
     def data(split, **kwargs):
-        return dataset(
+        batches = dataset(
             task, split, batch_size, training.get("time_bucket"), **kwargs
+        )
+        return distribution.distribute_dataset(
+            batches, model.distribute_strategy
         )
 
     started = time.perf_counter()
