@@ -199,7 +199,7 @@ class SegmentMemoryImages(InspectionLogger):
     def __init__(self, log_dir, probe, schedule=None, pictures=True):
         super().__init__(log_dir, schedule=schedule)
         probe = np.asarray(probe)
-        if probe.ndim not in (2, 3) or probe.shape[0] < 1 or not probe.size:
+        if probe.ndim not in (2, 3) or not probe.size:
             raise ValueError(
                 "Invalid `probe`: expected a `(1, time)` or `(1, time, "
                 f"input_dim)` array of one sequence, received shape "
