@@ -10,6 +10,11 @@ from zoo import registry
 from zoo.tensorboard.attention_maps import AttentionMapLogger
 from zoo.tensorboard.gradient_norm import GradientNormLogger
 from zoo.tensorboard.memory_images import MemoryImages, probe_example
+from zoo.tensorboard.segment_memory_images import (
+    SegmentMemoryImages,
+    find_segment_stack,
+    probe_inputs,
+)
 from zoo.tensorboard.text_samples import TextSampleLogger
 from zoo.tensorboard.translation_samples import TranslationSampleLogger
 from zoo.tensorboard.writer import InspectionSchedule
@@ -139,7 +144,9 @@ def callbacks(
     In order: the guard that stops at the first non-finite loss or
     gradient (`NonFiniteGuard`), the curriculum (which logs
     `curriculum_level`), the gradient norm logger, for memory models on bit
-    tasks the memory pictures and scalars, for language tasks the inspection
+    tasks the memory pictures and scalars, for the memory Transformers
+    their memory scalars and per-block pictures (`SegmentMemoryImages`, in
+    `run_dir/logs/inspection`), for language tasks the inspection
     loggers (text samples or translations with their BLEU, and attention
     maps of zoo models, in `run_dir/logs/inspection`), TensorBoard
     (`run_dir/logs`) and the checkpoint (`run_dir/checkpoints`). The loggers
@@ -156,9 +163,10 @@ def callbacks(
         curriculum_name: str. A name from `zoo.curriculum.CURRICULA`:
             `"none"`, `"doubling"` or `"combined"`.
         epochs: optional int. The run's total, recorded in `last.json`.
-        inspect_every: optional int. Text samples and attention maps every
-            this many epochs; 0: none; None: at the epochs where they cost
-            at most 5% of the training time so far (`InspectionSchedule`).
+        inspect_every: optional int. Text samples, attention maps and the
+            memory Transformers' pictures every this many epochs; 0: none;
+            None: at the epochs where they cost at most 5% of the training
+            time so far (`InspectionSchedule`).
         max_minutes: optional float. Adds a `TimeBudget` that ends training
             at the last epoch boundary within this many minutes.
 
@@ -184,6 +192,15 @@ def callbacks(
     if has_memory and task is not None and task.spec.modality == "bits":
         result.append(
             MemoryImages(run_dir / run_files.LOGS_DIR, probe_example(task))
+        )
+    if task is not None and find_segment_stack(model) is not None:
+        result.append(
+            SegmentMemoryImages(
+                run_dir / run_files.LOGS_DIR / INSPECTION_DIR,
+                probe_inputs(task),
+                InspectionSchedule(every=inspect_every or None),
+                pictures=inspect_every != 0,
+            )
         )
     if task is not None and task.spec.modality == "tokens":
         result.extend(_language_loggers(run_dir, task, model, inspect_every))
