@@ -91,7 +91,8 @@ _TRAINING_HELP = {
     ),
     "inspect_every": (
         int,
-        "text samples and attention maps every N epochs; 0: none",
+        "text samples, attention maps and memory pictures every N epochs; "
+        "0: none",
         "when they cost at most 5%% of the training time so far",
     ),
     "validation_steps": (

@@ -94,6 +94,8 @@ def compile_for_task(
         The compiled model.
     """
     check_model_fits_task(model, task)
+    validation.check_bool("jit_compile", jit_compile)
+    validation.check_bool("amsgrad", amsgrad)
     warmup_steps = validation.check_int("warmup_steps", warmup_steps, minimum=0)
     validation.check_float("global_clipnorm", global_clipnorm, minimum=0.0)
     if isinstance(learning_rate, (int, float)):

@@ -166,6 +166,9 @@ def _check_training_options(options):
     for key in ("inspect_every", "validation_steps"):
         if options[key] is not None:
             validation.check_int(key, options[key], minimum=0)
+    for key in ("jit_compile", "amsgrad"):
+        if options[key] is not None:
+            validation.check_bool(key, options[key])
 
 
 def build_run(config, load=None):

@@ -70,6 +70,8 @@ def test_validation_steps_default_to_a_tenth_of_the_steps():
         ("max_minutes", "soon", "max_minutes"),
         ("inspect_every", -1, "inspect_every"),
         ("validation_steps", 1.5, "validation_steps"),
+        ("jit_compile", "off", r"`jit_compile`.*'off'.*True or False"),
+        ("amsgrad", 1, r"`amsgrad`.*True or False"),
     ],
 )
 def test_bad_options_are_refused(option, value, message):
