@@ -31,12 +31,13 @@ LOSS_TOLERANCE = 1e-5
 WEIGHT_TOLERANCE = 2e-4
 
 # Every `_tiny` model takes about 6 minutes on 2 shared cores (tracing each
-# model twice); the suite runs one per kind: the NTM family (XLA by
-# default), a plain RNN and a Transformer. NTM_KERAS_ALL_TINY=1 runs all.
+# model twice); the suite runs the NTM family (XLA by default) and a
+# Transformer here, and a plain RNN in the mirrored resume test below.
+# NTM_KERAS_ALL_TINY=1 runs all.
 MIRRORED_MODELS = (
     zoo.list("*_tiny")
     if os.environ.get("NTM_KERAS_ALL_TINY")
-    else ["ntm_tiny", "lstm_tiny", "transformer_lm_tiny"]
+    else ["ntm_tiny", "transformer_lm_tiny"]
 )
 
 
