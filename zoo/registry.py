@@ -188,7 +188,11 @@ def task_defaults(name, task_name):
     if task_name is None:
         return {}
     options = spec.task_options(task_name)
-    # Imported here: the registry is loaded before the training code.
+    if not options:
+        return {}
+    # Imported here: the registry is loaded before the training code, and
+    # the training code imports the tasks (TensorFlow), which a model
+    # without task defaults must not need (the JAX benchmark has none).
     from zoo.training import loop
 
     unknown = sorted(set(options) - set(loop.TRAINING_DEFAULTS))
