@@ -291,8 +291,14 @@ class Babi(TokenTask):
         targets = tf.gather(self._train["targets"], indices)
         answer_lengths = tf.gather(self._train["answer_lengths"], indices)
         lengths = tf.cast(inputs.row_lengths(), tf.int32)  # (B,)
-        inputs = tf.cast(inputs.to_tensor(PAD), tf.int32)  # (B, T)
-        targets = tf.cast(targets.to_tensor(PAD), tf.int32)
+        # `to_tensor` loses the static batch size; XLA needs it to take the
+        # gradient of a DNC's allocation sort (`take_along_axis`).
+        inputs = tf.ensure_shape(
+            tf.cast(inputs.to_tensor(PAD), tf.int32), [batch_size, None]
+        )  # (B, T)
+        targets = tf.ensure_shape(
+            tf.cast(targets.to_tensor(PAD), tf.int32), [batch_size, None]
+        )
         return inputs, targets, answer_mask(lengths, answer_lengths, inputs)
 
     def held_out(self, split):

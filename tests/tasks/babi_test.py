@@ -141,6 +141,12 @@ def test_mask_is_one_on_answer_steps_only_and_targets_pad_elsewhere(task):
         assert np.all(answer[first:])
 
 
+def test_train_batches_keep_their_static_batch_size(task):
+    # XLA cannot take the DNC's gradient through a batch of unknown size.
+    spec = task.dataset("train", 16).element_spec
+    assert [tuple(part.shape.as_list()) for part in spec] == [(16, None)] * 3
+
+
 def test_same_seed_same_batches_other_seed_other_batches(
     task, data_dir, tfds_dir
 ):
