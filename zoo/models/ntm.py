@@ -20,7 +20,7 @@ NTM_COMPILE_DEFAULTS = {
 
 # Per-task defaults of `ntm`, measured with benchmarks/convergence.py
 # (notes/2026-12-02-ntm-task-defaults.md): repeat copy converged in a
-# median of 35,200 sequences (3 of 5 seeds measured so far), where at the
+# median of 35,200 sequences over 5 seeds (4 of 5 by 200,000), where at the
 # family's 1e-3 it had not after 1,280,000.
 NTM_TASK_DEFAULTS = {
     "repeat_copy": {"learning_rate": 1e-2, "curriculum": "doubling"},
