@@ -198,11 +198,7 @@ class MemoryAugmentedTransformerBlock(TransformerBlockBase):
         self.addressing = validation.check_choice(
             "addressing", addressing, ADDRESSING_MODES
         )
-        if not isinstance(use_causal_mask, bool):
-            raise TypeError(
-                f"Invalid `use_causal_mask`: received {use_causal_mask!r}; "
-                "expected a bool."
-            )
+        validation.check_bool("use_causal_mask", use_causal_mask)
         self.use_causal_mask = use_causal_mask
 
     # -- Shapes -----------------------------------------------------------

@@ -108,10 +108,7 @@ class MultiHeadAttention(keras.layers.Layer):
         self.dropout = validation.check_float(
             "dropout", dropout, minimum=0.0, maximum=0.999
         )
-        if not isinstance(use_bias, bool):
-            raise TypeError(
-                f"Invalid `use_bias`: received {use_bias!r}; expected a bool."
-            )
+        validation.check_bool("use_bias", use_bias)
         self.use_bias = use_bias
         if output_shape is not None:
             validation.check_positive_int("output_shape", output_shape)

@@ -128,11 +128,7 @@ class SegmentRecurrentStack(keras.layers.Layer):
             ("pad_last_segment", pad_last_segment),
             ("position_encoding", position_encoding),
         ):
-            if not isinstance(value, bool):
-                raise TypeError(
-                    f"Invalid `{argument}`: received {value!r}; expected a "
-                    "bool."
-                )
+            validation.check_bool(argument, value)
         self.pad_last_segment = pad_last_segment
         self.position_encoding = position_encoding
 

@@ -53,11 +53,7 @@ class TransformerBlockBase(keras.layers.Layer):
         self.dropout = validation.check_float(
             "dropout", dropout, minimum=0.0, maximum=0.999
         )
-        if not isinstance(norm_first, bool):
-            raise TypeError(
-                f"Invalid `norm_first`: received {norm_first!r}; expected a "
-                "bool."
-            )
+        validation.check_bool("norm_first", norm_first)
         self.norm_first = norm_first
         self.activation = keras.activations.get(activation)
         self.layer_norm_epsilon = validation.check_float(

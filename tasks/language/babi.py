@@ -121,10 +121,7 @@ class Babi(TokenTask):
         self.split_seed = validation.check_int(
             "split_seed", split_seed, minimum=0
         )
-        if not isinstance(download, bool):
-            raise TypeError(
-                f"Invalid `download`: received {download!r}; expected a bool."
-            )
+        validation.check_bool("download", download)
         self.download = download
         self.data_dir = None if data_dir is None else str(data_dir)
         self.tfds_dir = tfds_dir
