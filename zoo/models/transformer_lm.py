@@ -1,5 +1,7 @@
 """The decoder-only Transformer language model."""
 
+import functools
+
 import keras
 
 from ntm_keras import layers, validation
@@ -40,17 +42,23 @@ def attention_scores(model, inputs):
     return parts.collect_scores(forward, model, inputs)
 
 
-# No XLA by default (`jit_compile` stays off): on the shared 2-core CPU,
-# XLA was 0.89-0.92 times as fast at nanoGPT's configuration (dropout 0),
-# and 0.64 times as fast as without XLA at dropout 0.1, whose random masks
-# XLA makes slowly; see
-# notes/2026-12-02-tiny-shakespeare-speed.md and `benchmarks/throughput.py
-# --preset nanogpt`, which measures it again in one command.
+# XLA by default: on a quiet 2-core CPU at nanoGPT's configuration (batch
+# 12, context 64) the XLA train step was 1.40 times as fast as without it
+# at dropout 0 and 1.22 times at dropout 0.1, and 1.33 times at batch 32
+# (`benchmarks/throughput.py --preset nanogpt`;
+# notes/2026-12-02-tiny-shakespeare-speed.md). Under heavy load (four
+# other jobs on the two cores) XLA had measured 0.89-0.92 times; the tiny
+# size stays without XLA, whose compilation would dominate its short runs.
+lm_compile_defaults = functools.partial(
+    parts.decoder_compile_defaults, jit_compile=True
+)
+
+
 @register(
     "transformer_lm",
     description="Decoder-only Transformer language model (4 x 128, 0.8M).",
     tags=("transformer", "language_model"),
-    compile_defaults=parts.decoder_compile_defaults,
+    compile_defaults=lm_compile_defaults,
     attention_scores=attention_scores,
 )
 @register(

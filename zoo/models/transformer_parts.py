@@ -24,13 +24,20 @@ PADDING_ID = 0
 
 
 def warmup_compile_defaults(
-    config, *, warmup_steps, learning_rate=None, label_smoothing=None
+    config,
+    *,
+    warmup_steps,
+    learning_rate=None,
+    label_smoothing=None,
+    jit_compile=None,
 ):
     """A Transformer family's compile defaults for its model arguments.
 
     The warm-up schedule needs the model width, so the family registers
     `functools.partial(warmup_compile_defaults, warmup_steps=...)` and the
-    registry calls it with the resolved model arguments.
+    registry calls it with the resolved model arguments. `jit_compile`
+    (None: the training default, off) is set by the families that XLA
+    makes faster.
     """
     options = {
         # None: the paper's peak, (model_dim * warmup_steps)^-0.5.
@@ -40,6 +47,8 @@ def warmup_compile_defaults(
     }
     if label_smoothing is not None:
         options["label_smoothing"] = label_smoothing
+    if jit_compile is not None:
+        options["jit_compile"] = jit_compile
     return options
 
 
