@@ -131,6 +131,30 @@ def test_compile_defaults_give_the_warm_up_schedule():
     }
 
 
+@pytest.mark.parametrize(
+    ("name", "jit_compile"),
+    [
+        ("transformer_lm", True),
+        ("transformer_lm_tiny", None),
+        ("ntm_transformer", None),
+        ("transformer", None),
+    ],
+)
+def test_only_the_full_language_model_asks_for_xla(name, jit_compile):
+    # XLA was faster for transformer_lm at nanoGPT's configuration; the
+    # memory Transformers do not compile within minutes, and the tiny sizes
+    # would spend their short runs compiling.
+    options = zoo.describe(name).compile_options(zoo.resolve_config(name))
+    assert options.get("jit_compile") is jit_compile
+
+
+def test_language_model_compiles_with_xla_by_default():
+    task = _copy_task()
+    model = zoo.get("transformer_lm", task=task, num_layers=1)
+    assert model.jit_compile is True
+    assert zoo.get("transformer_lm_tiny", task=task).jit_compile is False
+
+
 def test_bit_tasks_are_not_label_smoothed():
     # The transformer family asks for label smoothing 0.1; bit tasks ignore it.
     model = zoo.get("transformer_tiny", task=_copy_task())
