@@ -31,14 +31,12 @@ import argparse
 import contextlib
 import json
 import os
-import statistics
 import sys
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
-import numpy as np  # noqa: E402
+import profiling  # noqa: E402
 from keras import ops  # noqa: E402
 
 import tasks  # noqa: E402
@@ -124,18 +122,6 @@ def patched(replacements):
             setattr(addressing, name, function)
 
 
-def time_steps(model, batch, warmup, repeats):
-    inputs, targets, weights = batch
-    for _ in range(warmup):
-        model.train_on_batch(inputs, targets, sample_weight=weights)
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        model.train_on_batch(inputs, targets, sample_weight=weights)
-        times.append(time.perf_counter() - started)
-    return times
-
-
 def build(variant, task, overrides):
     if variant == "ntm":
         keep = ("controller_units", "memory_size", "word_size")
@@ -164,15 +150,7 @@ def main(argv=None):
         key, value = pair.split("=", 1)
         overrides[key] = int(value)
     task = tasks.get("copy")
-    rng = np.random.default_rng(0)
-    shape = (args.batch_size, args.time, task.spec.input_dim)
-    batch = (
-        rng.integers(0, 2, shape).astype("float32"),
-        rng.integers(0, 2, shape[:2] + (task.spec.output_dim,)).astype(
-            "float32"
-        ),
-        np.ones(shape[:2], "float32"),
-    )
+    batch = profiling.copy_batch(task, args.batch_size, args.time)
     results = []
     for variant in args.variants.split(","):
         keras.utils.set_random_seed(0)
@@ -181,13 +159,12 @@ def main(argv=None):
             model = build(variant, task, overrides)
             jit = variant != "lstm" and args.jit_compile == "on"
             zoo.compile_for_task(model, task, jit_compile=jit, amsgrad=True)
-            times = time_steps(model, batch, args.warmup, args.repeats)
-        median = statistics.median(times)
+            times = profiling.step_times(
+                model, batch, args.repeats, warmup=args.warmup
+            )
         result = {
             "variant": variant,
-            "median_step_ms": round(1000 * median, 2),
-            "min_step_ms": round(1000 * min(times), 2),
-            "sequences_per_second": round(args.batch_size / median, 1),
+            **profiling.step_summary(times, args.batch_size),
         }
         results.append(result)
         print(json.dumps(result), file=sys.stderr, flush=True)

@@ -45,12 +45,12 @@ import json
 import os
 import statistics
 import sys
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+import profiling  # noqa: E402
 from keras import ops  # noqa: E402
 
 import tasks  # noqa: E402
@@ -276,16 +276,6 @@ def build(variant, task, overrides, jit_compile, time_steps):
     return model
 
 
-def run_steps(model, batch, count):
-    inputs, targets, weights = batch
-    times = []
-    for _ in range(count):
-        started = time.perf_counter()
-        model.train_on_batch(inputs, targets, sample_weight=weights)
-        times.append(time.perf_counter() - started)
-    return times
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch-size", type=int, default=32)
@@ -304,15 +294,7 @@ def main(argv=None):
         key, value = pair.split("=", 1)
         overrides[key] = int(value) if value.isdigit() else value
     task = tasks.get("copy")
-    rng = np.random.default_rng(0)
-    shape = (args.batch_size, args.time, task.spec.input_dim)
-    batch = (
-        rng.integers(0, 2, shape).astype("float32"),
-        rng.integers(0, 2, shape[:2] + (task.spec.output_dim,)).astype(
-            "float32"
-        ),
-        np.ones(shape[:2], "float32"),
-    )
+    batch = profiling.copy_batch(task, args.batch_size, args.time)
     variants = args.variants.split(",")
     jit = args.jit_compile == "on"
     models = {}
@@ -322,11 +304,15 @@ def main(argv=None):
         # while building and warming up, then the compiled step keeps them.
         with patched(STAND_INS.get(variant.partition("@")[0], {})):
             models[variant] = build(variant, task, overrides, jit, args.time)
-            run_steps(models[variant], batch, args.warmup)
+            profiling.step_times(
+                models[variant], batch, repeats=0, warmup=args.warmup
+            )
     times = {variant: [] for variant in variants}
     for _ in range(args.rounds):
         for variant in variants:
-            times[variant] += run_steps(models[variant], batch, args.repeats)
+            times[variant] += profiling.step_times(
+                models[variant], batch, args.repeats
+            )
     first = statistics.median(times[variants[0]])
     results = []
     for variant in variants:
@@ -334,9 +320,7 @@ def main(argv=None):
         results.append(
             {
                 "variant": variant,
-                "median_step_ms": round(1000 * median, 2),
-                "min_step_ms": round(1000 * min(times[variant]), 2),
-                "sequences_per_second": round(args.batch_size / median, 1),
+                **profiling.step_summary(times[variant], args.batch_size),
                 "ratio_to_first": round(median / first, 3),
             }
         )

@@ -63,11 +63,6 @@ COUNTS = (
 FINAL_WINDOW = 100
 
 
-def is_non_finite(value):
-    """True if `value` (a number or a 0-d array) is NaN or infinite."""
-    return not math.isfinite(float(np.asarray(value, dtype="float64")))
-
-
 def count_trace(trace):
     """Non-finite values of a `memory_trace`, by what holds them.
 
@@ -138,11 +133,11 @@ class NonFiniteCounter(keras.callbacks.Callback):
         self.bit_errors.append(
             float(np.asarray(logs.get("bit_errors_per_sequence", math.nan)))
         )
-        self._note("non_finite_losses", int(is_non_finite(loss)))
+        bad_loss = divergence.non_finite_value(loss) is not None
+        self._note("non_finite_losses", int(bad_loss))
         if gradient_norm is not None:
-            self._note(
-                "non_finite_gradient_norms", int(is_non_finite(gradient_norm))
-            )
+            bad_norm = divergence.non_finite_value(gradient_norm) is not None
+            self._note("non_finite_gradient_norms", int(bad_norm))
 
     def probe(self):
         """Traces the probe sequence and counts its non-finite values."""

@@ -242,16 +242,16 @@ def memory_transformer(
         logits (tokens) or probabilities (bits) `(batch_size, time,
         output_dim)`.
     """
-    parts.check_sizes(
+    tied = parts.check_arguments(
         input_dim=input_dim,
         output_dim=output_dim,
         modality=modality,
         model_dim=model_dim,
         num_heads=num_heads,
         feed_forward_dim=feed_forward_dim,
+        layer_counts={"num_layers": num_layers},
+        tie_embeddings=tie_embeddings,
     )
-    validation.check_positive_int("num_layers", num_layers)
-    tied = parts.check_tying(tie_embeddings, modality, input_dim, output_dim)
     blocks = [
         layers.MemoryAugmentedTransformerBlock(
             num_heads=num_heads,

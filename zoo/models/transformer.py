@@ -172,17 +172,7 @@ def transformer(
     Returns:
         An uncompiled Functional `keras.Model`.
     """
-    parts.check_sizes(
-        input_dim=input_dim,
-        output_dim=output_dim,
-        modality=modality,
-        model_dim=model_dim,
-        num_heads=num_heads,
-        feed_forward_dim=feed_forward_dim,
-    )
     validation.check_choice("structure", structure, STRUCTURES)
-    validation.check_positive_int("num_encoder_layers", num_encoder_layers)
-    validation.check_positive_int("num_decoder_layers", num_decoder_layers)
     pairs = structure == "sequence_to_sequence"
     if pairs and modality == "bits":
         raise ValueError(
@@ -192,11 +182,19 @@ def transformer(
         )
     # One-sequence models tie their one embedding; translation models tie
     # the decoder's, which always reads the output vocabulary.
-    tied = parts.check_tying(
-        tie_embeddings,
-        modality,
-        input_dim if not pairs else output_dim,
-        output_dim,
+    tied = parts.check_arguments(
+        input_dim=input_dim,
+        output_dim=output_dim,
+        modality=modality,
+        model_dim=model_dim,
+        num_heads=num_heads,
+        feed_forward_dim=feed_forward_dim,
+        layer_counts={
+            "num_encoder_layers": num_encoder_layers,
+            "num_decoder_layers": num_decoder_layers,
+        },
+        tie_embeddings=tie_embeddings,
+        embedding_input_dim=output_dim if pairs else input_dim,
     )
     if pairs:
         found = {

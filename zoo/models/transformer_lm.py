@@ -4,7 +4,7 @@ import functools
 
 import keras
 
-from ntm_keras import layers, validation
+from ntm_keras import layers
 from zoo.models import sequence_io
 from zoo.models import transformer_parts as parts
 from zoo.registry import register
@@ -121,16 +121,16 @@ def transformer_lm(
         logits (tokens) or probabilities (bits) `(batch_size, time,
         output_dim)`.
     """
-    parts.check_sizes(
+    tied = parts.check_arguments(
         input_dim=input_dim,
         output_dim=output_dim,
         modality=modality,
         model_dim=model_dim,
         num_heads=num_heads,
         feed_forward_dim=feed_forward_dim,
+        layer_counts={"num_layers": num_layers},
+        tie_embeddings=tie_embeddings,
     )
-    validation.check_positive_int("num_layers", num_layers)
-    tied = parts.check_tying(tie_embeddings, modality, input_dim, output_dim)
     found = {
         "embedding": parts.embedding(
             modality, input_dim, model_dim, "embedding"

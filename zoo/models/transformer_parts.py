@@ -63,10 +63,40 @@ tiny_decoder_compile_defaults = functools.partial(
 )
 
 
-def check_sizes(
-    *, input_dim, output_dim, modality, model_dim, num_heads, feed_forward_dim
+def check_arguments(
+    *,
+    input_dim,
+    output_dim,
+    modality,
+    model_dim,
+    num_heads,
+    feed_forward_dim,
+    layer_counts,
+    tie_embeddings,
+    embedding_input_dim=None,
 ):
-    """Validates the arguments every Transformer factory takes."""
+    """Validates the arguments every Transformer factory takes.
+
+    Checks the sizes, the block counts and the tying, in that order, and
+    raises `ValueError` naming the first bad argument.
+
+    Args:
+        input_dim, output_dim, modality: as `sequence_io.check_sizes`.
+        model_dim: int. Even and divisible by `num_heads`.
+        num_heads: int. Positive.
+        feed_forward_dim: int. Positive.
+        layer_counts: dict from argument name (`"num_layers"`, ...) to its
+            value; each must be a positive int.
+        tie_embeddings: bool. Whether the family asks to tie.
+        embedding_input_dim: int. Input size of the embedding the output
+            projection would share (the encoder-decoder ties the decoder's,
+            which reads `output_dim`). Defaults to `input_dim`.
+
+    Returns:
+        Whether the output projection is the embedding: only token models
+        tie, and one embedding serves as input and output only if the two
+        vocabularies are the same size.
+    """
     sequence_io.check_sizes(
         input_dim=input_dim, output_dim=output_dim, modality=modality
     )
@@ -84,6 +114,19 @@ def check_sizes(
             f"Invalid `num_heads`: received {num_heads}, which does not "
             f"divide model_dim={model_dim}; expected a divisor of model_dim."
         )
+    for argument, count in layer_counts.items():
+        validation.check_positive_int(argument, count)
+    if embedding_input_dim is None:
+        embedding_input_dim = input_dim
+    tied = tie_embeddings and modality == "tokens"
+    if tied and embedding_input_dim != output_dim:
+        raise ValueError(
+            f"Invalid `tie_embeddings`: received True with input_dim="
+            f"{embedding_input_dim} and output_dim={output_dim}; expected "
+            "equal vocabularies to share one matrix. Set "
+            "tie_embeddings=False."
+        )
+    return tied
 
 
 def embedding(modality, input_dim, model_dim, name):
@@ -95,22 +138,6 @@ def embedding(modality, input_dim, model_dim, name):
     if modality == "tokens":
         return layers.TokenEmbedding(input_dim, model_dim, name=name)
     return keras.layers.Dense(model_dim, name=name)
-
-
-def check_tying(tie_embeddings, modality, input_dim, output_dim):
-    """Returns whether the output projection is the (input) embedding.
-
-    Only token models tie; one embedding serves as input and output only
-    if the two vocabularies are the same size.
-    """
-    tied = tie_embeddings and modality == "tokens"
-    if tied and input_dim != output_dim:
-        raise ValueError(
-            f"Invalid `tie_embeddings`: received True with input_dim="
-            f"{input_dim} and output_dim={output_dim}; expected equal "
-            "vocabularies to share one matrix. Set tie_embeddings=False."
-        )
-    return tied
 
 
 def position_layers(dropout):

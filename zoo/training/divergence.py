@@ -30,7 +30,22 @@ class TrainingDiverged(RuntimeError):
         self.report = dict(report)
 
 
-def _non_finite(value):
+def non_finite_value(value) -> str | None:
+    """How `value` is not finite: `"nan"`, `"inf"` or `"-inf"`, else None.
+
+    Args:
+        value: a number or a 0-d array. What `float` refuses (None,
+            `"abc"`) counts as finite.
+
+    Returns:
+        The string Python gives the float when it is NaN or infinite, None
+        when it is finite.
+
+    Example:
+
+    >>> non_finite_value(float("-inf")), non_finite_value(2.0)
+    ('-inf', None)
+    """
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -70,12 +85,12 @@ class NonFiniteGuard(keras.callbacks.Callback):
         if self.report is not None:
             return
         found = None
-        value = _non_finite((logs or {}).get("loss", 0.0))
+        value = non_finite_value((logs or {}).get("loss", 0.0))
         if value is not None:
             found = ("loss", value)
         norm = getattr(self.model.optimizer, "gradient_norm", None)
         if norm is not None:
-            value = _non_finite(keras.ops.convert_to_numpy(norm))
+            value = non_finite_value(keras.ops.convert_to_numpy(norm))
             if value is not None and found is None:
                 found = ("gradient norm", value)
             elif value is not None:

@@ -202,11 +202,29 @@ def test_attention_scores_cover_every_attention_layer(spa_eng):
         ("transformer_lm_tiny", {"input_dim": 5, "output_dim": 6}, "tie_embed"),
         ("transformer_tiny", {"modality": "bits"}, "`modality`"),
         ("transformer_tiny", {"structure": "tree"}, "`structure`"),
+        ("transformer_tiny", {"num_decoder_layers": 0}, "`num_decoder_"),
+        (
+            "transformer_tiny",
+            {"structure": "sequence", "input_dim": 5, "output_dim": 6},
+            "`tie_embeddings`: received True with input_dim=5 and output_d",
+        ),
+        ("ntm_transformer_tiny", {"num_layers": 0}, "`num_layers`"),
+        ("ntm_transformer_tiny", {"num_heads": 3}, "`num_heads`"),
+        ("ntm_transformer_tiny", {"input_dim": 5, "output_dim": 6}, "tie_e"),
     ],
 )
 def test_bad_model_arguments_raise_naming_them(name, overrides, message):
     with pytest.raises(ValueError, match=message):
         zoo.get(name, **overrides)
+
+
+def test_translation_ties_the_decoder_embedding_whatever_the_source():
+    # The decoder's embedding reads the output vocabulary, so unequal
+    # source and target vocabularies still tie.
+    model = zoo.get("transformer_tiny", input_dim=5, output_dim=6)
+    names = [layer.name for layer in model.layers]
+    assert "decoder_embedding" in names
+    assert "outputs" not in names
 
 
 def test_models_without_structure_refuse_translation(spa_eng):

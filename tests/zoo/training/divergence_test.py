@@ -4,12 +4,13 @@ import json
 import math
 
 import keras
+import numpy as np
 import pytest
 
 import tasks
 import zoo
 from zoo.training import checkpointing, run_files
-from zoo.training.divergence import NonFiniteGuard
+from zoo.training.divergence import NonFiniteGuard, non_finite_value
 
 
 @pytest.fixture
@@ -26,6 +27,22 @@ def _guard(model):
     model.stop_training = False
     guard.on_epoch_begin(2)
     return guard
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (math.nan, "nan"),
+        (np.float32("inf"), "inf"),
+        (np.array(-math.inf), "-inf"),
+        (1.5, None),
+        (np.float64(0.0), None),
+        (None, None),
+        ("abc", None),
+    ],
+)
+def test_non_finite_value_names_nan_and_infinities(value, expected):
+    assert non_finite_value(value) == expected
 
 
 def test_finite_steps_pass(model):
