@@ -182,6 +182,12 @@ def build_model(name, task, model_overrides, args):
     return model, bucket
 
 
+# `ntm-keras eval` defaults of the length evaluation (and bAbI's batch).
+DEFAULT_LENGTHS = "10,20,40,80"
+DEFAULT_NUM_SEQUENCES = 256
+DEFAULT_EVAL_BATCH_SIZE = 32
+
+
 def _parse_lengths(text):
     try:
         return [int(part) for part in text.split(",") if part.strip()]
@@ -236,24 +242,36 @@ def build_parser():
 
     evaluate = commands.add_parser(
         "eval",
-        help="length-generalisation table and plot of a run, or the bAbI "
-        "error table of a bAbI run",
+        help="length-generalisation table and plot of a run, the bAbI "
+        "error table of a bAbI run, or a language model's scores on its "
+        "whole validation and test splits",
     )
     evaluate.add_argument("run_dir")
     evaluate.add_argument(
         "--lengths",
         "--sizes",
-        default="10,20,40,80",
+        default=None,
         help="sizes to test: lengths, or items (associative recall) or "
-        "inputs (priority sort)",
+        f"inputs (priority sort) (default: {DEFAULT_LENGTHS})",
     )
-    evaluate.add_argument("--num-sequences", type=int, default=256)
-    evaluate.add_argument("--batch-size", type=int, default=32)
+    evaluate.add_argument(
+        "--num-sequences",
+        type=int,
+        default=None,
+        help=f"sequences per size (default: {DEFAULT_NUM_SEQUENCES})",
+    )
+    evaluate.add_argument(
+        "--batch-size",
+        type=int,
+        default=None,
+        help=f"sequences per batch (default: {DEFAULT_EVAL_BATCH_SIZE}; "
+        "the run's own for the split scores)",
+    )
     evaluate.add_argument(
         "--split",
         choices=("validation", "test"),
-        default="test",
-        help="the split a bAbI run is scored on",
+        default=None,
+        help="the split a bAbI run is scored on (default: test)",
     )
     _add_checkpoint_option(evaluate)
     evaluate.add_argument(
@@ -261,6 +279,12 @@ def build_parser():
         type=int,
         default=None,
         help="rebuild the model with this many memory slots (NTM) first",
+    )
+    evaluate.add_argument(
+        "--data-dir",
+        default=None,
+        help="directory of the language data sets, in place of the run's "
+        "(split scores only)",
     )
 
     preset = commands.add_parser(
@@ -388,20 +412,31 @@ def run_eval(args):
     from zoo.inference import evaluation
     from zoo.training import run_files
 
-    lengths = _parse_lengths(args.lengths)
+    # Bad sizes are named before anything is read.
+    lengths = _parse_lengths(args.lengths or DEFAULT_LENGTHS)
     config = run_files.read_config(args.run_dir)
-    if config["task"]["name"] == "babi":
+    task_name = config["task"]["name"]
+    if task_name == "babi":
+        _refuse_eval_options(
+            args,
+            task_name,
+            ("lengths", "num_sequences", "memory_size", "data_dir"),
+        )
         return _run_babi_eval(args)
+    sizes = set(evaluation.GENERALISATION_OPTIONS)
+    if not sizes & set(config["task"]["options"]):
+        return _run_split_eval(args, task_name)
+    _refuse_eval_options(args, task_name, ("split", "data_dir"))
     rows = evaluation.evaluate_lengths(
         args.run_dir,
         lengths,
-        num_sequences=args.num_sequences,
-        batch_size=args.batch_size,
+        num_sequences=args.num_sequences or DEFAULT_NUM_SEQUENCES,
+        batch_size=args.batch_size or DEFAULT_EVAL_BATCH_SIZE,
         which=args.checkpoint,
         memory_size=args.memory_size,
     )
     _, axis, _ = evaluation.generalisation_option(
-        config["task"]["name"], config["task"]["options"]
+        task_name, config["task"]["options"]
     )
     print(evaluation.format_table(rows, axis))
     suffix = f"-memory-{args.memory_size}" if args.memory_size else ""
@@ -411,20 +446,62 @@ def run_eval(args):
     )
 
 
+def _refuse_eval_options(args, task_name, names):
+    """Raises `ValueError` if an `eval` option that does not apply is given."""
+    given = [
+        "--" + name.replace("_", "-")
+        for name in names
+        if getattr(args, name) is not None
+    ]
+    if given:
+        raise ValueError(
+            f"Invalid options for a {task_name!r} run: received {given}, "
+            "which do not apply to it: --lengths, --num-sequences and "
+            "--memory-size are for tasks with generalisation sizes, --split "
+            "for bAbI runs and --data-dir for the split scores of language "
+            "models. Drop them."
+        )
+
+
+def _run_split_eval(args, task_name):
+    from zoo.inference import evaluation, split_evaluation
+
+    _refuse_eval_options(
+        args, task_name, ("lengths", "num_sequences", "memory_size", "split")
+    )
+    report = split_evaluation.evaluate_splits(
+        args.run_dir,
+        which=args.checkpoint,
+        batch_size=args.batch_size,
+        data_dir=args.data_dir,
+    )
+    epoch = report["epoch"]
+    print(
+        f"The {args.checkpoint} checkpoint"
+        + (f" (epoch {epoch})" if epoch is not None else "")
+        + f" of {task_name} on its whole splits:"
+    )
+    print(split_evaluation.format_split_table(report))
+    print(
+        f"Wrote {os.path.join(args.run_dir, evaluation.EVAL_DIR)}/"
+        f"{split_evaluation.split_file(args.checkpoint)}"
+    )
+
+
 def _run_babi_eval(args):
     from tasks.language import babi_report
     from zoo.inference import babi_evaluation, evaluation
 
     table = babi_evaluation.evaluate_babi(
         args.run_dir,
-        split=args.split,
-        batch_size=args.batch_size,
+        split=args.split or "test",
+        batch_size=args.batch_size or DEFAULT_EVAL_BATCH_SIZE,
         which=args.checkpoint,
     )
     print(babi_report.format_error_table(table))
     print(
         f"Wrote {os.path.join(args.run_dir, evaluation.EVAL_DIR)}/"
-        f"babi-{args.split}.json"
+        f"babi-{args.split or 'test'}.json"
     )
 
 

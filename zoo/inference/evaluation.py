@@ -45,6 +45,28 @@ def rebuild_with(model, config, task, **changes):
     return rebuilt
 
 
+def open_run(run_dir, which):
+    """Reads a run to evaluate and checks where its results will go.
+
+    The `eval/` folder is checked before any work, so that an evaluation is
+    not lost to a folder it cannot write at the end.
+
+    Args:
+        run_dir: path. A run directory.
+        which: str. `"best"` or `"last"` checkpoint.
+
+    Returns:
+        `(run_dir, config)`: the directory as a `pathlib.Path` and its
+        `config.json` contents.
+    """
+    run_dir = pathlib.Path(run_dir)
+    validation.check_choice("which", which, ("best", "last"))
+    config = run_files.read_config(run_dir)
+    # Checked now, not after the whole evaluation has run.
+    run_files.check_writable_directory("run_dir", run_dir / EVAL_DIR)
+    return run_dir, config
+
+
 # The option of each task that lists its generalisation sizes, and the
 # training option those sizes go beyond.
 GENERALISATION_OPTIONS = {
@@ -104,15 +126,11 @@ def evaluate_lengths(
         `sequence_accuracy`, `bit_accuracy`; for n-grams
         `bayes_optimal_bits_per_sequence`).
     """
-    run_dir = pathlib.Path(run_dir)
     lengths = [validation.check_positive_int("lengths", n) for n in lengths]
     if not lengths:
         raise ValueError("Invalid `lengths`: received none; expected >= 1.")
     validation.check_positive_int("num_sequences", num_sequences)
-    validation.check_choice("which", which, ("best", "last"))
-    config = run_files.read_config(run_dir)
-    # Checked now, not after the whole evaluation has run.
-    run_files.check_writable_directory("run_dir", run_dir / EVAL_DIR)
+    run_dir, config = open_run(run_dir, which)
     task_name = config["task"]["name"]
     options = dict(config["task"]["options"])
     option, axis, training_option = generalisation_option(task_name, options)

@@ -19,6 +19,13 @@ def export_preset(
     character task also keeps the task's vocabulary, so the preset samples
     text with no data (`ntm-keras sample --preset`).
 
+    `metrics` holds the exported checkpoint's own scores on the whole
+    validation and test splits, with its epoch and where they come from:
+    `eval/splits-<which>.json` or `metrics.json` when either scored that
+    epoch's weights, else the splits are scored here (which needs the
+    task's data). `run_metrics` is the run's `metrics.json` as written at
+    the end of training: its last weights' scores and the last epoch's logs.
+
     Args:
         run_dir: path. A finished run directory.
         preset: str. The preset's name, e.g. `"copy"`.
@@ -71,9 +78,10 @@ def export_preset(
     vocabulary = _task_vocabulary(config)
     if vocabulary is not None:
         metadata["vocabulary"] = vocabulary
+    metadata["metrics"] = _checkpoint_metrics(run_dir, which, config, trained)
     metrics = run_dir / run_files.METRICS_FILE
     if metrics.exists():
-        metadata["metrics"] = run_files.read_json(metrics)
+        metadata["run_metrics"] = run_files.read_json(metrics)
     evaluations = sorted((run_dir / "eval").glob("lengths*.json"))
     metadata["evaluations"] = {
         path.stem: run_files.read_json(path)["rows"] for path in evaluations
@@ -96,3 +104,24 @@ def _task_vocabulary(config):
         return None
     task = tasks.get(config["task"]["name"], **config["task"]["options"])
     return list(task.vocabulary)
+
+
+def _checkpoint_metrics(run_dir, which, config, model):
+    """The validation and test scores of the checkpoint being exported.
+
+    Known scores of that epoch are reused; otherwise the splits are scored
+    now with the checkpoint's compiled model (`model`).
+    """
+    from zoo.inference import split_evaluation
+
+    epoch = split_evaluation.checkpoint_epoch(run_dir, which)
+    scores, source = split_evaluation.known_split_scores(run_dir, which, epoch)
+    if scores is None:
+        scores = split_evaluation.score_run_splits(
+            config,
+            model,
+            batch_size=config["training"]["batch_size"],
+            options=config["task"]["options"],
+        )
+        source = "scored at export"
+    return {"checkpoint": which, "epoch": epoch, "from": source, **scores}
