@@ -100,8 +100,10 @@ def score_splits(model, task, splits=SPLITS, *, batch_size, time_bucket=0):
         dict from split to `{metric: value}`: what `model.evaluate` returns
         (`loss` and the compiled metrics), `num_sequences`, and for token
         tasks with a perplexity the bits per token (or per character):
-        log2 of the perplexity, which is `loss / ln 2` when the loss has no
-        label smoothing.
+        log2 of the perplexity, the mean cross-entropy over every scored
+        token of the split. That is `loss / ln 2` when the loss has no
+        label smoothing and every batch scores as many tokens (Tiny
+        Shakespeare's windows); Keras' `loss` is a mean of batch means.
     """
     scores = {}
     for split in splits:
@@ -219,8 +221,14 @@ def known_split_scores(run_dir, which, epoch):
     evaluated = run_dir / EVAL_DIR / split_file(which)
     if evaluated.is_file():
         report = run_files.read_json(evaluated)
-        found = report.get("splits", {}) if isinstance(report, dict) else {}
-        if report.get("epoch") == epoch and all(s in found for s in SPLITS):
+        if not isinstance(report, dict):
+            report = {}
+        found = report.get("splits")
+        if (
+            report.get("epoch") == epoch
+            and isinstance(found, dict)
+            and all(isinstance(found.get(s), dict) for s in SPLITS)
+        ):
             return {s: found[s] for s in SPLITS}, f"{EVAL_DIR}/{evaluated.name}"
     metrics = run_dir / run_files.METRICS_FILE
     if metrics.is_file():

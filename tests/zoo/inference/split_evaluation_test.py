@@ -9,9 +9,11 @@ import pathlib
 import shutil
 
 import keras
+import numpy as np
 import pytest
 
 import tasks
+import zoo
 from testing import SHARED_DATA, run_main
 from zoo import cli, preset_store
 from zoo.inference import export_preset, split_evaluation
@@ -103,14 +105,21 @@ def run_copy(language_model_run, tmp_path):
     return copied
 
 
-def _evaluate_checkpoint(run_dir, name, split):
-    """`model.evaluate` of checkpoint file `name` on a whole split, by hand."""
+def _evaluate_checkpoint(run_dir, name, splits=("validation", "test")):
+    """`model.evaluate` of checkpoint file `name` on whole splits, by hand.
+
+    Returns:
+        dict from split to the metrics `model.evaluate` returns.
+    """
     model = keras.models.load_model(run_dir / "checkpoints" / name)
     config = json.loads((run_dir / "config.json").read_text())
     task = tasks.get("tiny_shakespeare", **config["task"]["options"])
-    return model.evaluate(
-        task.dataset(split, BATCH_SIZE), return_dict=True, verbose=0
-    )
+    return {
+        split: model.evaluate(
+            task.dataset(split, BATCH_SIZE), return_dict=True, verbose=0
+        )
+        for split in splits
+    }
 
 
 def _error(capsys):
@@ -132,8 +141,8 @@ def test_best_scores_equal_model_evaluate_of_the_best_checkpoint(run_copy):
     assert written["checkpoint"] == "best" and written["epoch"] == 1
     assert written["batch_size"] == BATCH_SIZE  # the run's
     assert "argv" not in json.dumps(written)
-    for split in ("validation", "test"):
-        expected = _evaluate_checkpoint(run_copy, "epoch-00001.keras", split)
+    by_hand = _evaluate_checkpoint(run_copy, "epoch-00001.keras")
+    for split, expected in by_hand.items():
         scores = written["splits"][split]
         assert scores["loss"] == pytest.approx(expected["loss"], abs=1e-5)
         assert scores["perplexity"] == pytest.approx(
@@ -151,7 +160,9 @@ def test_best_and_last_score_their_own_checkpoints(run_copy):
     best = split_evaluation.evaluate_splits(run_copy, which="best")
     last = split_evaluation.evaluate_splits(run_copy, which="last")
     assert last["epoch"] == 2
-    expected = _evaluate_checkpoint(run_copy, "epoch-00002.keras", "validation")
+    (expected,) = _evaluate_checkpoint(
+        run_copy, "epoch-00002.keras", ["validation"]
+    ).values()
     assert last["splits"]["validation"]["loss"] == pytest.approx(
         expected["loss"], abs=1e-5
     )
@@ -165,16 +176,40 @@ def test_best_and_last_score_their_own_checkpoints(run_copy):
     )
     written = sorted(path.name for path in (run_copy / "eval").iterdir())
     assert written == ["splits-best.json", "splits-last.json"]
-
-
-def test_the_last_checkpoint_scores_what_metrics_json_recorded(run_copy):
     # metrics.json scores the last weights on the same whole splits.
-    last = split_evaluation.evaluate_splits(run_copy, which="last")
     final = json.loads((run_copy / "metrics.json").read_text())
     for split in ("validation", "test"):
         assert last["splits"][split]["loss"] == pytest.approx(
             final[split]["loss"], abs=1e-5
         )
+
+
+def test_a_translation_model_gets_bits_per_token(spa_eng_fixture):
+    # Word pieces, not characters. Sentences differ in length, so the bits
+    # are the mean over all scored tokens of the split, computed here with
+    # NumPy, not Keras' loss (a mean of per-batch means).
+    model = zoo.get("transformer_tiny", task=spa_eng_fixture)
+    (scores,) = split_evaluation.score_splits(
+        model, spa_eng_fixture, ["validation"], batch_size=4
+    ).values()
+    assert "bits_per_character" not in scores
+    total_nats, num_tokens, num_sequences = 0.0, 0.0, 0
+    for inputs, targets, weights in spa_eng_fixture.dataset("validation", 4):
+        logits = np.asarray(model.predict(inputs, verbose=0), np.float64)
+        logits -= logits.max(axis=-1, keepdims=True)
+        log_probabilities = logits - np.log(
+            np.exp(logits).sum(axis=-1, keepdims=True)
+        )
+        picked = np.take_along_axis(
+            log_probabilities, np.asarray(targets)[..., None], axis=-1
+        )[..., 0]
+        total_nats -= float(np.sum(picked * np.asarray(weights)))
+        num_tokens += float(np.sum(weights))
+        num_sequences += int(targets.shape[0])
+    assert scores["bits_per_token"] == pytest.approx(
+        total_nats / num_tokens / math.log(2), abs=1e-4
+    )
+    assert scores["num_sequences"] == num_sequences
 
 
 def test_eval_prints_the_table_and_where_it_wrote(run_copy, capsys):
@@ -299,15 +334,33 @@ def _exported_metrics(run_dir, which, preset_dir):
     return preset_store.preset_info("transformer_lm_tiny", "shakespeare")
 
 
-def test_a_best_preset_carries_the_best_checkpoints_scores(
+def _write_split_scores(run_dir, which, epoch, loss):
+    """Writes an `eval/splits-<which>.json` record of made-up scores."""
+    scores = {"loss": loss, "perplexity": math.exp(loss), "num_sequences": 64}
+    (run_dir / "eval").mkdir(exist_ok=True)
+    (run_dir / "eval" / f"splits-{which}.json").write_text(
+        json.dumps(
+            {
+                "checkpoint": which,
+                "epoch": epoch,
+                "splits": {"validation": scores, "test": scores},
+            }
+        )
+    )
+
+
+def test_a_best_preset_scores_its_checkpoint_when_no_record_has_its_epoch(
     run_copy, preset_dir
 ):
+    # metrics.json scored epoch 2; this record is of an earlier best.
+    _write_split_scores(run_copy, "best", epoch=7, loss=1.25)
     info = _exported_metrics(run_copy, "best", preset_dir)
     metrics = info["metrics"]
     assert metrics["checkpoint"] == "best" and metrics["epoch"] == 1
-    # Neither eval/ nor metrics.json (epoch 2) knew epoch 1's scores.
     assert metrics["from"] == "scored at export"
-    expected = _evaluate_checkpoint(run_copy, "epoch-00001.keras", "test")
+    (expected,) = _evaluate_checkpoint(
+        run_copy, "epoch-00001.keras", ["test"]
+    ).values()
     assert metrics["test"]["loss"] == pytest.approx(expected["loss"], abs=1e-5)
     # The run's own record (its last weights) stays apart.
     assert info["run_metrics"]["epochs"] == 2
@@ -317,10 +370,11 @@ def test_a_best_preset_carries_the_best_checkpoints_scores(
 
 
 def test_a_preset_reuses_known_scores_of_its_epoch(run_copy, preset_dir):
-    report = split_evaluation.evaluate_splits(run_copy, which="best")
+    _write_split_scores(run_copy, "best", epoch=1, loss=1.25)
     metrics = _exported_metrics(run_copy, "best", preset_dir)["metrics"]
     assert metrics["from"] == "eval/splits-best.json"
-    assert metrics["validation"] == report["splits"]["validation"]
+    assert metrics["epoch"] == 1
+    assert metrics["validation"]["loss"] == 1.25
     last = export_preset.export_preset(
         run_copy, "shakespeare", which="last", overwrite=True
     )
@@ -329,13 +383,3 @@ def test_a_preset_reuses_known_scores_of_its_epoch(run_copy, preset_dir):
     assert info["metrics"]["from"] == "metrics.json"
     assert info["metrics"]["epoch"] == 2
     assert info["metrics"]["test"] == info["run_metrics"]["test"]
-
-
-def test_stale_split_scores_are_not_reused(run_copy, preset_dir):
-    split_evaluation.evaluate_splits(run_copy, which="best")
-    path = run_copy / "eval" / "splits-best.json"
-    report = json.loads(path.read_text())
-    report["epoch"] = 7  # scored before the run went on to a new best
-    path.write_text(json.dumps(report))
-    metrics = _exported_metrics(run_copy, "best", preset_dir)["metrics"]
-    assert metrics["from"] == "scored at export"
