@@ -188,6 +188,11 @@ DEFAULT_NUM_SEQUENCES = 256
 DEFAULT_EVAL_BATCH_SIZE = 32
 
 
+def _given_or(value, default):
+    """`value` if the option was given (not None), else `default`."""
+    return default if value is None else value
+
+
 def _parse_lengths(text):
     try:
         return [int(part) for part in text.split(",") if part.strip()]
@@ -413,7 +418,7 @@ def run_eval(args):
     from zoo.training import run_files
 
     # Bad sizes are named before anything is read.
-    lengths = _parse_lengths(args.lengths or DEFAULT_LENGTHS)
+    lengths = _parse_lengths(_given_or(args.lengths, DEFAULT_LENGTHS))
     config = run_files.read_config(args.run_dir)
     task_name = config["task"]["name"]
     if task_name == "babi":
@@ -430,8 +435,8 @@ def run_eval(args):
     rows = evaluation.evaluate_lengths(
         args.run_dir,
         lengths,
-        num_sequences=args.num_sequences or DEFAULT_NUM_SEQUENCES,
-        batch_size=args.batch_size or DEFAULT_EVAL_BATCH_SIZE,
+        num_sequences=_given_or(args.num_sequences, DEFAULT_NUM_SEQUENCES),
+        batch_size=_given_or(args.batch_size, DEFAULT_EVAL_BATCH_SIZE),
         which=args.checkpoint,
         memory_size=args.memory_size,
     )
@@ -494,14 +499,14 @@ def _run_babi_eval(args):
 
     table = babi_evaluation.evaluate_babi(
         args.run_dir,
-        split=args.split or "test",
-        batch_size=args.batch_size or DEFAULT_EVAL_BATCH_SIZE,
+        split=_given_or(args.split, "test"),
+        batch_size=_given_or(args.batch_size, DEFAULT_EVAL_BATCH_SIZE),
         which=args.checkpoint,
     )
     print(babi_report.format_error_table(table))
     print(
         f"Wrote {os.path.join(args.run_dir, evaluation.EVAL_DIR)}/"
-        f"babi-{args.split or 'test'}.json"
+        f"babi-{_given_or(args.split, 'test')}.json"
     )
 
 

@@ -195,7 +195,7 @@ def test_a_translation_model_gets_bits_per_token(spa_eng_fixture):
     assert "bits_per_character" not in scores
     total_nats, num_tokens, num_sequences = 0.0, 0.0, 0
     for inputs, targets, weights in spa_eng_fixture.dataset("validation", 4):
-        logits = np.asarray(model.predict(inputs, verbose=0), np.float64)
+        logits = np.asarray(model(inputs, training=False), np.float64)
         logits -= logits.max(axis=-1, keepdims=True)
         log_probabilities = logits - np.log(
             np.exp(logits).sum(axis=-1, keepdims=True)
@@ -306,6 +306,11 @@ def test_length_and_babi_options_are_refused_for_a_language_model(
 ):
     assert cli.main(["eval", str(language_model_run), *arguments]) == 2
     assert f"received ['{arguments[0]}']" in _error(capsys)
+
+
+def test_a_batch_size_below_one_is_refused(language_model_run, capsys):
+    assert cli.main(["eval", str(language_model_run), "--batch-size", "0"]) == 2
+    assert "Invalid `batch_size`: received 0" in _error(capsys)
 
 
 def test_a_task_without_held_out_splits_is_a_clear_error(run_copy, monkeypatch):
