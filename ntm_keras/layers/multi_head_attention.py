@@ -14,6 +14,7 @@ from keras import ops
 from ntm_keras import validation
 from ntm_keras.layers.fresh_initializer import fresh_initializer
 from ntm_keras.layers.scaled_dot_product_attention import (
+    attention_weights_dtype,
     check_mask_shape,
     scaled_dot_product_attention,
 )
@@ -73,7 +74,10 @@ class MultiHeadAttention(keras.layers.Layer):
     Returns:
         `(batch_size, query_steps, output_shape)`, and with
         `return_attention_scores=True` also the attention weights
-        `(batch_size, num_heads, query_steps, key_steps)`.
+        `(batch_size, num_heads, query_steps, key_steps)`. Under a
+        half-precision policy (`mixed_bfloat16`, `mixed_float16`) the
+        logits and softmax run in float32 and the weights are float32 (see
+        `scaled_dot_product_attention`).
 
     Example:
 
@@ -336,7 +340,7 @@ class MultiHeadAttention(keras.layers.Layer):
             value.shape[1],
         )
         return outputs, keras.KerasTensor(
-            scores_shape, dtype=self.compute_dtype
+            scores_shape, dtype=attention_weights_dtype(self.compute_dtype)
         )
 
     def get_config(self):

@@ -15,6 +15,10 @@ from keras import ops
 # get a weight of exp(-1e9) = 0. `keras.layers.Softmax` uses the same value.
 MASKED_LOGIT = -1e9
 
+# Half-precision compute dtypes (the `mixed_*` Keras dtype policies). With
+# them, the logits and the softmax are computed in float32.
+HALF_PRECISION = ("float16", "bfloat16")
+
 
 def scaled_dot_product_attention(
     query,
@@ -36,6 +40,14 @@ def scaled_dot_product_attention(
     step whose keys are all masked gets all-zero weights (and a zero output),
     as in `keras.layers.MultiHeadAttention`.
 
+    In half precision (float16 or bfloat16 inputs, as under the
+    `mixed_bfloat16` policy) the logits and the softmax are computed in
+    float32: bfloat16 keeps about 3 significant digits, which would round
+    logits near 10 by up to 0.06 and the weights by up to 6%, and float16
+    cannot hold the masked logit -1e9. The weights are returned in float32;
+    they are cast back to the value's dtype for the weighted sum, whose
+    outputs keep the inputs' dtype.
+
     Args:
         query: `(..., T, K)` float tensor.
         key: `(..., S, K)` float tensor.
@@ -48,9 +60,10 @@ def scaled_dot_product_attention(
         training: bool. Apply dropout. Defaults to `False`.
 
     Returns:
-        `(outputs, weights)`: outputs `(..., T, V)` and the attention weights
-        `(..., T, S)`, taken before dropout; each row sums to 1 (or 0 where
-        all keys are masked).
+        `(outputs, weights)`: outputs `(..., T, V)` in the value's dtype and
+        the attention weights `(..., T, S)` (float32 for half-precision
+        inputs, else the inputs' dtype), taken before dropout; each row sums
+        to 1 (or 0 where all keys are masked).
 
     Example:
 
@@ -62,6 +75,10 @@ def scaled_dot_product_attention(
     """
     _check_shapes(query, key, value, mask)
     key_width = query.shape[-1]
+    # Logits and softmax in float32 for half-precision inputs (docstring).
+    weights_dtype = attention_weights_dtype(query.dtype)
+    query = ops.cast(query, weights_dtype)
+    key = ops.cast(key, weights_dtype)
     # Scale the query rather than the logits: (T, K) values instead of (T, S).
     query = query * ops.cast(1.0 / math.sqrt(key_width), query.dtype)
     logits = ops.einsum("...tk,...sk->...ts", query, key)  # (..., T, S)
@@ -75,8 +92,18 @@ def scaled_dot_product_attention(
     attended = weights
     if training and dropout > 0.0:
         attended = keras.random.dropout(weights, dropout, seed=seed)
+    attended = ops.cast(attended, value.dtype)  # no-op unless half precision
     outputs = ops.einsum("...ts,...sv->...tv", attended, value)  # (..., T, V)
     return outputs, weights
+
+
+def attention_weights_dtype(compute_dtype):
+    """The dtype of the attention weights for inputs of `compute_dtype`.
+
+    float32 for half precision (float16, bfloat16), else `compute_dtype`.
+    """
+    compute_dtype = keras.backend.standardize_dtype(compute_dtype)
+    return "float32" if compute_dtype in HALF_PRECISION else compute_dtype
 
 
 def _check_shapes(query, key, value, mask):

@@ -24,6 +24,12 @@ class TokenEmbedding(keras.layers.Layer):
     pre-softmax linear transformation ... we multiply those weights by
     sqrt(d_model)").
 
+    Under a half-precision policy (`mixed_bfloat16`, `mixed_float16`) the
+    embeddings come out in the compute dtype, but the output projection
+    runs in float32 and returns float32 logits: bfloat16 logits near 8
+    would be rounded by up to 0.03 before the softmax of the loss. The
+    matrix itself stays float32, as the mixed policies keep every variable.
+
     Args:
         vocabulary_size: int. Number of token ids N.
         model_dim: int. Embedding width d_model.
@@ -38,8 +44,9 @@ class TokenEmbedding(keras.layers.Layer):
             `False`.
 
     Returns:
-        `(batch_size, time, model_dim)` embeddings, or with `reverse=True`
-        `(batch_size, time, vocabulary_size)` logits.
+        `(batch_size, time, model_dim)` embeddings in the compute dtype, or
+        with `reverse=True` `(batch_size, time, vocabulary_size)` logits
+        (float32 under a half-precision policy).
 
     Example:
 
@@ -75,20 +82,34 @@ class TokenEmbedding(keras.layers.Layer):
             name="embeddings",
             shape=(self.vocabulary_size, self.model_dim),
             initializer=self.embeddings_initializer,
+            # Read in the variable's dtype (float32) even under a mixed
+            # policy: `call` casts where it needs the compute dtype.
+            autocast=False,
         )
 
     def call(self, inputs, reverse=False):
         if reverse:
-            # (B, T, D) x (N, D)^T -> (B, T, N)
-            return ops.matmul(inputs, ops.transpose(self.embeddings))
+            # (B, T, D) x (N, D)^T -> (B, T, N), in float32 for half precision.
+            dtype = self._logits_dtype()
+            return ops.matmul(
+                ops.cast(inputs, dtype),
+                ops.transpose(ops.cast(self.embeddings, dtype)),
+            )
         vectors = ops.take(self.embeddings, ops.cast(inputs, "int32"), axis=0)
+        vectors = ops.cast(vectors, self.compute_dtype)  # (B, T, D)
         return vectors * ops.cast(math.sqrt(self.model_dim), vectors.dtype)
+
+    def _logits_dtype(self):
+        """float32 for a half-precision compute dtype, else that dtype."""
+        if self.compute_dtype in ("float16", "bfloat16"):
+            return "float32"
+        return self.compute_dtype
 
     def compute_output_spec(self, inputs, reverse=False):
         if reverse:
             shape = tuple(inputs.shape[:-1]) + (self.vocabulary_size,)
-        else:
-            shape = tuple(inputs.shape) + (self.model_dim,)
+            return keras.KerasTensor(shape, dtype=self._logits_dtype())
+        shape = tuple(inputs.shape) + (self.model_dim,)
         return keras.KerasTensor(shape, dtype=self.compute_dtype)
 
     def get_config(self):

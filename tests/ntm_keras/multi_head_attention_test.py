@@ -257,3 +257,31 @@ def test_masks_of_the_wrong_shape_raise_when_building_a_model():
         MultiHeadAttention(num_heads=2, key_dim=4)(
             query, value, attention_mask=mask
         )
+
+
+def test_mixed_bfloat16_scores_are_float32_and_outputs_close_to_float32():
+    query = _random((2, 6, 8), 30)
+    full = MultiHeadAttention(num_heads=2, key_dim=4)
+    mixed = MultiHeadAttention(num_heads=2, key_dim=4, dtype="mixed_bfloat16")
+    full(query, query)
+    mixed(query, query)
+    mixed.set_weights(full.get_weights())
+    expected, expected_scores = full(
+        query, query, use_causal_mask=True, return_attention_scores=True
+    )
+    outputs, scores = mixed(
+        query, query, use_causal_mask=True, return_attention_scores=True
+    )
+    assert keras.backend.standardize_dtype(outputs.dtype) == "bfloat16"
+    assert keras.backend.standardize_dtype(scores.dtype) == "float32"
+    scores = keras.ops.convert_to_numpy(scores)
+    np.testing.assert_allclose(scores.sum(-1), 1.0, atol=1e-6)
+    np.testing.assert_allclose(scores, expected_scores, atol=2e-2)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(keras.ops.cast(outputs, "float32")),
+        expected,
+        atol=5e-2,
+    )
+    symbolic = keras.Input((6, 8))
+    _, symbolic_scores = mixed(symbolic, symbolic, return_attention_scores=True)
+    assert symbolic_scores.dtype == "float32"

@@ -116,3 +116,41 @@ def test_inputs_without_a_step_axis_raise():
         scaled_dot_product_attention(
             np.ones((4,), "float32"), _random((3, 4), 0), _random((3, 4), 1)
         )
+
+
+def test_bfloat16_inputs_take_the_softmax_in_float32():
+    query, key, value = (
+        _random((2, 3, 5, 8), 20),
+        _random((2, 3, 5, 8), 21),
+        _random((2, 3, 5, 4), 22),
+    )
+    causal = np.tril(np.ones((5, 5), bool))
+    half = [keras.ops.cast(x, "bfloat16") for x in (query, key, value)]
+    outputs, weights = scaled_dot_product_attention(*half, causal)
+    assert keras.backend.standardize_dtype(weights.dtype) == "float32"
+    assert keras.backend.standardize_dtype(outputs.dtype) == "bfloat16"
+    weights = keras.ops.convert_to_numpy(weights)
+    # Rows sum to 1 within float32 rounding; bfloat16 weights would not
+    # (each rounded to 8 significant bits).
+    np.testing.assert_allclose(weights.sum(-1), 1.0, atol=1e-6)
+    # The weights are those of the rounded inputs computed in float32.
+    rounded = [
+        keras.ops.convert_to_numpy(keras.ops.cast(x, "float32")) for x in half
+    ]
+    _, expected_weights = _numpy_attention(*rounded, causal)
+    np.testing.assert_allclose(weights, expected_weights, atol=1e-6)
+    expected_outputs, _ = _numpy_attention(query, key, value, causal)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(keras.ops.cast(outputs, "float32")),
+        expected_outputs,
+        atol=3e-2,
+    )
+
+
+def test_float16_inputs_with_fully_masked_rows_stay_finite():
+    query = keras.ops.cast(_random((1, 2, 4), 23), "float16")
+    mask = np.array([[[True, False], [False, False]]])
+    outputs, weights = scaled_dot_product_attention(query, query, query, mask)
+    weights = keras.ops.convert_to_numpy(weights)
+    np.testing.assert_array_equal(weights, [[[1.0, 0.0], [0.0, 0.0]]])
+    assert np.all(np.isfinite(keras.ops.convert_to_numpy(outputs)))
