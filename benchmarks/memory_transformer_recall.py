@@ -108,6 +108,28 @@ def run(name, seed, args):
     }
 
 
+def table(results):
+    """A markdown table of the runs: errors at the end, best, when <= 0.1."""
+    rows = [
+        "| model | seed | parameters | bit errors / sequence at the end "
+        "| best | first eval <= 0.1 | train s |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for result in results:
+        reached = result["first_step_at_most_0.1"]
+        cells = [
+            result["model"],
+            str(result["seed"]),
+            f"{result['parameters']:,}",
+            f"{result['final_bit_errors_per_sequence']:.2f}",
+            f"{result['best_bit_errors_per_sequence']:.2f}",
+            "never" if reached is None else f"{reached:,} steps",
+            f"{result['curve'][-1]['train_seconds']:.0f}",
+        ]
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
 def parse_arguments(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -143,12 +165,15 @@ def main(argv=None):
             result = run(name, seed, args)
             result["wall_seconds"] = round(time.perf_counter() - started, 1)
             results.append(result)
+    summary = table(results)
+    print(summary, flush=True)
     experiment.write_report(
         args.out,
         args,
         commit,
         results,
         chance_bit_errors_per_sequence=args.item_length * args.num_bits / 2,
+        table=summary,
     )
     if args.plot:
         experiment.plot_curves(

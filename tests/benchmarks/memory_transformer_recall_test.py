@@ -65,7 +65,7 @@ def test_the_default_sizes_match_parameters_within_one_percent():
     assert 1.0 <= ratio < 1.01, counts
 
 
-def test_a_two_step_run_writes_curves_and_a_plot(tmp_path):
+def test_a_two_step_run_writes_curves_and_a_plot(tmp_path, capsys):
     out, plot = tmp_path / "recall.json", tmp_path / "recall.png"
     recall.main(
         [*TINY, "--models", "segment_transformer,ntm_transformer"]
@@ -86,4 +86,6 @@ def test_a_two_step_run_writes_curves_and_a_plot(tmp_path):
         # At most every answer bit wrong: 1 vector of 2 bits.
         assert all(0.0 <= e <= 2.0 for e in errors)
         assert result["final_bit_errors_per_sequence"] == errors[-1]
+    assert "| ntm_transformer | 3 |" in report["table"]
+    assert report["table"] in capsys.readouterr().out
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
