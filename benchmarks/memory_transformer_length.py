@@ -200,6 +200,22 @@ def parse_arguments(argv=None):
     return args
 
 
+def report(args, commit, results):
+    """Writes the JSON and the plot of the runs so far."""
+    lengths = [args.max_length, *args.length_list]
+    summary = table(results, lengths)
+    experiment.write_report(args.out, args, commit, results, table=summary)
+    if args.plot:
+        plot_lengths(
+            results,
+            args.plot,
+            f"copy: train on lengths 1-{args.max_length}, test longer "
+            f"(window {args.window} for the memory Transformers)",
+            args.max_length,
+        )
+    return summary
+
+
 def main(argv=None):
     args = parse_arguments(argv)
     commit = experiment.current_commit()
@@ -210,18 +226,9 @@ def main(argv=None):
             result = run(name, seed, args)
             result["wall_seconds"] = round(time.perf_counter() - started, 1)
             results.append(result)
-    lengths = [args.max_length, *args.length_list]
-    summary = table(results, lengths)
+            # After every run, so that a stopped experiment keeps its runs.
+            summary = report(args, commit, results)
     print(summary, flush=True)
-    experiment.write_report(args.out, args, commit, results, table=summary)
-    if args.plot:
-        plot_lengths(
-            results,
-            args.plot,
-            f"copy: train on lengths 1-{args.max_length}, test longer "
-            f"(window {args.window} for the memory Transformers)",
-            args.max_length,
-        )
     return results
 
 

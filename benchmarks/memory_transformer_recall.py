@@ -155,18 +155,9 @@ def parse_arguments(argv=None):
     return args
 
 
-def main(argv=None):
-    args = parse_arguments(argv)
-    commit = experiment.current_commit()
-    results = []
-    for seed in args.seed_list:
-        for name in args.model_names:
-            started = time.perf_counter()
-            result = run(name, seed, args)
-            result["wall_seconds"] = round(time.perf_counter() - started, 1)
-            results.append(result)
+def report(args, commit, results):
+    """Writes the JSON and the plot of the runs so far."""
     summary = table(results)
-    print(summary, flush=True)
     experiment.write_report(
         args.out,
         args,
@@ -184,6 +175,22 @@ def main(argv=None):
             f"{args.window}",
             args.batch_size,
         )
+    return summary
+
+
+def main(argv=None):
+    args = parse_arguments(argv)
+    commit = experiment.current_commit()
+    results = []
+    for seed in args.seed_list:
+        for name in args.model_names:
+            started = time.perf_counter()
+            result = run(name, seed, args)
+            result["wall_seconds"] = round(time.perf_counter() - started, 1)
+            results.append(result)
+            # After every run, so that a stopped experiment keeps its runs.
+            summary = report(args, commit, results)
+    print(summary, flush=True)
     return results
 
 
