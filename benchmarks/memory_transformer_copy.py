@@ -22,7 +22,6 @@ parameter counts and the seconds.
 
 import argparse
 import os
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -58,10 +57,9 @@ def run(name, seed, args):
 
 def parse_arguments(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--models", default="segment_transformer,ntm_transformer"
+    experiment.add_run_options(
+        parser, models="segment_transformer,ntm_transformer"
     )
-    parser.add_argument("--seeds", default="0")
     parser.add_argument("--window", type=int, default=4)
     parser.add_argument("--max-length", type=int, default=8)
     parser.add_argument("--num-bits", type=int, default=6)
@@ -69,25 +67,13 @@ def parse_arguments(argv=None):
         parser, baseline_feed_forward_dim=172, memory_size=16
     )
     experiment.add_training_options(parser, steps=1000, eval_every=100)
-    parser.add_argument("--out", required=True)
-    parser.add_argument("--plot", default=None)
     args = parser.parse_args(argv)
-    args.model_names = experiment.check_models(args.models, MODELS)
-    args.seed_list = experiment.check_seeds(args.seeds)
-    experiment.check_schedule(args.steps, args.eval_every)
+    experiment.check_run_options(args, MODELS)
     return args
 
 
-def main(argv=None):
-    args = parse_arguments(argv)
-    commit = experiment.current_commit()
-    results = []
-    for seed in args.seed_list:
-        for name in args.model_names:
-            started = time.perf_counter()
-            result = run(name, seed, args)
-            result["wall_seconds"] = round(time.perf_counter() - started, 1)
-            results.append(result)
+def report(args, commit, results):
+    """Writes the JSON and the plot of the runs so far."""
     experiment.write_report(args.out, args, commit, results)
     if args.plot:
         experiment.plot_curves(
@@ -96,6 +82,12 @@ def main(argv=None):
             f"copy, lengths 1-{args.max_length}, window {args.window}",
             args.batch_size,
         )
+
+
+def main(argv=None):
+    args = parse_arguments(argv)
+    results, _ = experiment.run_all(args, run, report)
+    return results
 
 
 if __name__ == "__main__":

@@ -121,6 +121,48 @@ def check_seeds(text):
     return seeds
 
 
+def add_run_options(parser, *, models):
+    """Adds the options of which runs to make and where to report them."""
+    parser.add_argument("--models", default=models)
+    parser.add_argument("--seeds", default="0")
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--plot", default=None)
+
+
+def check_run_options(args, allowed):
+    """Checks the run options; sets `args.model_names` and `args.seed_list`."""
+    args.model_names = check_models(args.models, allowed)
+    args.seed_list = check_seeds(args.seeds)
+    check_schedule(args.steps, args.eval_every)
+
+
+def run_all(args, run, report):
+    """Runs every model of `args` for every seed, reporting after each run.
+
+    Args:
+        args: the parsed options (`seed_list`, `model_names`).
+        run: function `(name, seed, args) -> dict` that trains one model.
+        report: function `(args, commit, results) -> summary` that writes
+            the JSON and the plot of the runs so far, so that a stopped
+            experiment keeps what it ran.
+
+    Returns:
+        `(results, summary)`: the list of run dicts, each with its
+        `wall_seconds`, and the last report's summary.
+    """
+    commit = current_commit()
+    results = []
+    summary = None
+    for seed in args.seed_list:
+        for name in args.model_names:
+            started = time.perf_counter()
+            result = run(name, seed, args)
+            result["wall_seconds"] = round(time.perf_counter() - started, 1)
+            results.append(result)
+            summary = report(args, commit, results)
+    return results, summary
+
+
 def check_schedule(steps, eval_every):
     """Raises unless `eval_every` is positive and divides `steps`."""
     if eval_every < 1 or steps < eval_every or steps % eval_every:

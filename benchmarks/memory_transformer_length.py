@@ -171,10 +171,9 @@ def plot_lengths(results, path, title, max_length):
 
 def parse_arguments(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--models", default="ntm_transformer,transformer_lm,ntm"
+    experiment.add_run_options(
+        parser, models="ntm_transformer,transformer_lm,ntm"
     )
-    parser.add_argument("--seeds", default="0")
     parser.add_argument("--window", type=int, default=4)
     parser.add_argument("--max-length", type=int, default=8)
     parser.add_argument("--test-lengths", default="16,24,32,48")
@@ -185,12 +184,8 @@ def parse_arguments(argv=None):
     parser.add_argument("--ntm-memory-size", type=int, default=128)
     experiment.add_training_options(parser, steps=2500, eval_every=500)
     parser.add_argument("--save-dir", default=None)
-    parser.add_argument("--out", required=True)
-    parser.add_argument("--plot", default=None)
     args = parser.parse_args(argv)
-    args.model_names = experiment.check_models(args.models, MODELS)
-    args.seed_list = experiment.check_seeds(args.seeds)
-    experiment.check_schedule(args.steps, args.eval_every)
+    experiment.check_run_options(args, MODELS)
     args.length_list = check_lengths(args.test_lengths, args.max_length)
     longest = args.length_list[-1]
     if set(args.model_names) & set(experiment.MEMORY_TRANSFORMERS):
@@ -218,16 +213,7 @@ def report(args, commit, results):
 
 def main(argv=None):
     args = parse_arguments(argv)
-    commit = experiment.current_commit()
-    results = []
-    for seed in args.seed_list:
-        for name in args.model_names:
-            started = time.perf_counter()
-            result = run(name, seed, args)
-            result["wall_seconds"] = round(time.perf_counter() - started, 1)
-            results.append(result)
-            # After every run, so that a stopped experiment keeps its runs.
-            summary = report(args, commit, results)
+    results, summary = experiment.run_all(args, run, report)
     print(summary, flush=True)
     return results
 

@@ -29,7 +29,6 @@ to `--max-items` items).
 
 import argparse
 import os
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -132,10 +131,9 @@ def table(results):
 
 def parse_arguments(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--models", default="segment_transformer,ntm_transformer"
+    experiment.add_run_options(
+        parser, models="segment_transformer,ntm_transformer"
     )
-    parser.add_argument("--seeds", default="0")
     parser.add_argument("--window", type=int, default=8)
     parser.add_argument("--item-length", type=int, default=3)
     parser.add_argument("--min-items", type=int, default=2)
@@ -145,12 +143,8 @@ def parse_arguments(argv=None):
         parser, baseline_feed_forward_dim=172, memory_size=16
     )
     experiment.add_training_options(parser, steps=1000, eval_every=100)
-    parser.add_argument("--out", required=True)
-    parser.add_argument("--plot", default=None)
     args = parser.parse_args(argv)
-    args.model_names = experiment.check_models(args.models, MODELS)
-    args.seed_list = experiment.check_seeds(args.seeds)
-    experiment.check_schedule(args.steps, args.eval_every)
+    experiment.check_run_options(args, MODELS)
     check_window(args.window, args.item_length, args.min_items, args.max_items)
     return args
 
@@ -180,16 +174,7 @@ def report(args, commit, results):
 
 def main(argv=None):
     args = parse_arguments(argv)
-    commit = experiment.current_commit()
-    results = []
-    for seed in args.seed_list:
-        for name in args.model_names:
-            started = time.perf_counter()
-            result = run(name, seed, args)
-            result["wall_seconds"] = round(time.perf_counter() - started, 1)
-            results.append(result)
-            # After every run, so that a stopped experiment keeps its runs.
-            summary = report(args, commit, results)
+    results, summary = experiment.run_all(args, run, report)
     print(summary, flush=True)
     return results
 
