@@ -365,17 +365,28 @@ def plot_curves(results, path, title, batch_size=32):
                     else None
                 ),
             )
+    save_error_figure(
+        figure, axis, path, f"training steps (batch {batch_size})", title
+    )
+
+
+def save_error_figure(figure, axis, path, xlabel, title):
+    """Finishes a figure of held-out bit errors and writes it to `path`.
+
+    The goal (0.1 bit errors per sequence) as a dashed line, a log scale
+    that keeps 0, the labels, grid and legend.
+    """
     axis.axhline(0.1, color="gray", linestyle="--", linewidth=1)
     axis.set_yscale("symlog", linthresh=0.1)
     axis.set_ylim(bottom=0)
-    axis.set_xlabel(f"training steps (batch {batch_size})")
+    axis.set_xlabel(xlabel)
     axis.set_ylabel("bit errors per sequence (held out)")
     axis.set_title(title)
     axis.grid(alpha=0.3)
     axis.legend()
     figure.tight_layout()
     figure.savefig(path, dpi=100)
-    pyplot.close(figure)
+    _pyplot().close(figure)
 
 
 def mean_by_model(results, key):

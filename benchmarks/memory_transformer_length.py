@@ -156,17 +156,13 @@ def plot_lengths(results, path, title, max_length):
         for row in values if len(runs) > 1 else ():
             axis.plot(lengths, row, color=f"C{index}", alpha=0.3, lw=1)
     axis.axvline(max_length, color="gray", linestyle=":", linewidth=1)
-    axis.axhline(0.1, color="gray", linestyle="--", linewidth=1)
-    axis.set_yscale("symlog", linthresh=0.1)
-    axis.set_ylim(bottom=0)
-    axis.set_xlabel(f"copy length L (trained on 1-{max_length}, dotted line)")
-    axis.set_ylabel("bit errors per sequence (held out)")
-    axis.set_title(title)
-    axis.grid(alpha=0.3)
-    axis.legend()
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    pyplot.close(figure)
+    experiment.save_error_figure(
+        figure,
+        axis,
+        path,
+        f"copy length L (trained on 1-{max_length}, dotted line)",
+        title,
+    )
 
 
 def parse_arguments(argv=None):
