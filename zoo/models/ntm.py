@@ -63,6 +63,7 @@ def ntm(
     shift_range: int = 3,
     memory_init: str = "constant",
     initialization: str = "ntm",
+    clip_value: float = 20.0,
     name: str = "ntm",
 ) -> keras.Model:
     """Builds an NTM: `NTMCell` in `keras.layers.RNN`, then a `Dense` layer.
@@ -87,6 +88,7 @@ def ntm(
         controller_layers=controller_layers,
         memory_init=memory_init,
         initialization=initialization,
+        clip_value=clip_value,
         name="ntm_cell",
     )
     output_arguments = {}

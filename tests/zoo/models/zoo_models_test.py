@@ -70,3 +70,18 @@ def test_every_tiny_entry_trains_one_step_and_survives_save_and_load(
         assert result["max_difference"] <= 1e-6, path
         assert result["config"]["name"] == configs[path]["name"]
         assert len(result["config"]["layers"]) == len(configs[path]["layers"])
+
+
+@pytest.mark.parametrize("clip_value", [0.5, 20.0])
+def test_ntm_factory_passes_the_head_clip_to_its_cell(clip_value):
+    model = zoo.get("ntm_tiny", clip_value=clip_value)
+    cell = model.get_layer("ntm").cell
+    assert cell.get_config()["clip_value"] == clip_value
+    # Huge controller outputs: every raw control sits at +-clip_value, so
+    # the key strengths (softplus of the raw control) are bounded by it.
+    rng = np.random.default_rng(0)
+    output = 1e3 * rng.standard_normal((4, cell.controller_units))
+    strengths = np.asarray(cell.controls(output.astype("float32"))["strengths"])
+    bound = np.log1p(np.exp(clip_value))
+    assert strengths.max() <= bound + 1e-5
+    assert strengths.max() >= bound - 1e-3
