@@ -14,15 +14,15 @@ from testing import REPOSITORY
 sys.path.insert(0, str(REPOSITORY / "benchmarks"))
 shakespeare = importlib.import_module("memory_transformer_shakespeare")
 
-# Windows of 4, 8 and 16 characters (4 segments of 4), 32 characters per
-# step (batches of 8, 4 and 2), models that build and train in seconds.
+# Windows of 4, 8 and 8 characters (2 segments of 4), 16 characters per
+# step (batches of 4, 2 and 2), models that build and train in seconds.
 TINY = [
-    "--segment-length", "4", "--long-context", "8", "--memory-window", "16",
-    "--characters-per-step", "32", "--eval-characters", "32",
+    "--segment-length", "4", "--long-context", "8", "--memory-window", "8",
+    "--characters-per-step", "16", "--eval-characters", "32",
     "--num-layers", "1", "--model-dim", "8", "--num-heads", "2",
     "--feed-forward-dim", "8", "--baseline-feed-forward-dim", "20",
     "--memory-size", "4", "--word-size", "4", "--jit-compile", "off",
-    "--timing-warmup", "1", "--timing-steps", "1", "--timing-rounds", "2",
+    "--timing-warmup", "1", "--timing-steps", "1", "--timing-rounds", "1",
 ]  # fmt: skip
 
 
@@ -161,13 +161,13 @@ def test_a_two_step_run_writes_curves_a_table_and_a_plot(
         + ["--out", str(out), "--plot", str(plot)]
     )
     report = json.loads(out.read_text())
-    assert report["commit"] and report["characters_per_step"] == 32
+    assert report["commit"] and report["characters_per_step"] == 16
     assert set(report["step_seconds"]) == set(shakespeare.MODELS)
     assert [r["model"] for r in report["results"]] == list(shakespeare.MODELS)
     vocabulary = len(set(tiny_text["train"]))
     for result in report["results"]:
         assert result["seed"] == 2
-        assert result["batch_size"] * result["window"] == 32
+        assert result["batch_size"] * result["window"] == 16
         assert len(result["loss_by_position"]) == result["window"]
         curve = result["curve"]
         assert [p["step"] for p in curve] == [0, 1, 2]
@@ -181,6 +181,6 @@ def test_a_two_step_run_writes_curves_a_table_and_a_plot(
         assert curve[-1]["estimated_seconds"] == pytest.approx(
             2 * step_seconds["median_step_seconds"], abs=0.01
         )
-    assert report["results"][2]["loss_by_segment"].__len__() == 4
+    assert len(report["results"][2]["loss_by_segment"]) == 2
     assert report["table"] in capsys.readouterr().out
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
