@@ -104,30 +104,49 @@ def memory_trace(model, inputs):
     }
 
 
-def attention_scores(model, inputs):
-    """Self-attention weights of every block over the whole input.
+def segment_attention_map(per_segment, time):
+    """The self-attention over a whole input, from its segments' maps.
 
     Each segment attends only within itself, so the map over the input is
     block-diagonal: the segments' maps on the diagonal, zero elsewhere.
+
+    Args:
+        per_segment: `(batch_size, segments, num_heads, segment_length,
+            segment_length)` array, a block's `"self_attention"` trace.
+        time: int. Steps of the input; the padding of a last, shorter
+            segment is cropped.
+
+    Returns:
+        `(batch_size, num_heads, time, time)` NumPy array.
+    """
+    per_segment = np.asarray(per_segment)
+    batch_size, segments, heads, length_l, _ = per_segment.shape
+    full = np.zeros(
+        (batch_size, heads, segments * length_l, segments * length_l),
+        per_segment.dtype,
+    )
+    for index in range(segments):
+        window = slice(index * length_l, (index + 1) * length_l)
+        full[:, :, window, window] = per_segment[:, index]
+    return full[:, :, :time, :time]
+
+
+def attention_scores(model, inputs):
+    """Self-attention weights of every block over the whole input.
+
+    Block-diagonal over the segments (see `segment_attention_map`).
 
     Returns:
         dict from `"<block>/self_attention"` to `(batch_size, num_heads,
         time, time)` NumPy arrays.
     """
-    scores = {}
-    for block, trace in memory_trace(model, inputs).items():
-        per_segment = trace["self_attention"]  # (B, S, H, L, L)
-        batch_size, segments, heads, length_l, _ = per_segment.shape
-        full = np.zeros(
-            (batch_size, heads, segments * length_l, segments * length_l),
-            per_segment.dtype,
+    time = np.shape(inputs)[1]
+    return {
+        f"{block}/self_attention": segment_attention_map(
+            trace["self_attention"], time
         )
-        for index in range(segments):
-            window = slice(index * length_l, (index + 1) * length_l)
-            full[:, :, window, window] = per_segment[:, index]
-        time = np.shape(inputs)[1]
-        scores[f"{block}/self_attention"] = full[:, :, :time, :time]
-    return scores
+        for block, trace in memory_trace(model, inputs).items()
+    }
 
 
 @register(

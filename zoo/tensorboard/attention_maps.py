@@ -4,6 +4,7 @@ import matplotlib
 import numpy as np
 import tensorflow as tf
 
+from ntm_keras import validation
 from zoo.tensorboard.attention_plots import visible_label
 from zoo.tensorboard.writer import InspectionLogger
 
@@ -55,31 +56,59 @@ class AttentionMapLogger(InspectionLogger):
                 )
 
 
-def heads_image(weights, scale=None):
+# Colour of the marks between the segments of a segment-recurrent model.
+SEGMENT_MARK = (1.0, 0.0, 0.0)
+
+
+def segment_mark_width(scale):
+    """Pixels of a mark between segments: 1, or 2 from 8 pixels per cell."""
+    return 2 if scale >= 8 else 1
+
+
+def heads_image(weights, scale=None, segment_length=None):
     """Returns an RGB uint8 image of every head's weights side by side.
 
     Args:
         weights: `(num_heads, query_steps, key_steps)` array in [0, 1].
         scale: optional int. Pixels per weight; None makes the longer axis
             about 256 pixels.
+        segment_length: optional int. Steps per segment, for the
+            self-attention of a model that attends within segments (the
+            memory Transformers): a red line `m = segment_mark_width(scale)`
+            pixels wide goes between segments, across the rows and the
+            columns of every head.
 
     Returns:
-        `(query_steps * scale, num_heads * (key_steps + 1) * scale - scale,
-        3)` uint8 array: viridis colours, heads separated by a white column.
+        `(query_steps * scale + marks_q, num_heads * (key_steps * scale +
+        marks_k + scale) - scale, 3)` uint8 array: viridis colours, heads
+        separated by a white column `scale` pixels wide; `marks_q` is `m`
+        times the segment boundaries within the queries (0 without
+        `segment_length`), `marks_k` within the keys.
     """
     weights = np.clip(np.asarray(weights, np.float64), 0.0, 1.0)
     num_heads, query_steps, key_steps = weights.shape
     if scale is None:
         scale = max(1, 256 // max(query_steps, key_steps))
     colours = matplotlib.colormaps["viridis"](weights)[..., :3]  # (H, Q, K, 3)
-    gap = np.ones((query_steps, 1, 3))
+    colours = np.repeat(np.repeat(colours, scale, axis=1), scale, axis=2)
+    if segment_length is not None:
+        validation.check_positive_int("segment_length", segment_length)
+        width = segment_mark_width(scale)
+        for axis, steps in ((1, query_steps), (2, key_steps)):
+            boundaries = np.arange(segment_length, steps, segment_length)
+            colours = np.insert(
+                colours,
+                np.repeat(boundaries * scale, width),
+                SEGMENT_MARK,
+                axis=axis,
+            )
+    gap = np.ones((colours.shape[1], scale, 3))
     panels = []
     for head in range(num_heads):
         if head:
             panels.append(gap)
         panels.append(colours[head])
     image = np.concatenate(panels, axis=1)
-    image = np.repeat(np.repeat(image, scale, axis=0), scale, axis=1)
     return np.round(255 * image).astype(np.uint8)
 
 

@@ -7,7 +7,9 @@ from matplotlib.figure import Figure
 MAX_LABELS = 80
 
 
-def plot_heads(weights, query_labels=None, key_labels=None, title=""):
+def plot_heads(
+    weights, query_labels=None, key_labels=None, title="", segment_length=None
+):
     """Draws every head of one attention layer side by side.
 
     Args:
@@ -16,6 +18,8 @@ def plot_heads(weights, query_labels=None, key_labels=None, title=""):
         query_labels: optional list of str, one per query step (rows).
         key_labels: optional list of str, one per key step (columns).
         title: str. The figure's title.
+        segment_length: optional int. Steps per segment of a model that
+            attends within segments: red lines go between segments.
 
     Returns:
         A matplotlib `Figure`.
@@ -32,6 +36,11 @@ def plot_heads(weights, query_labels=None, key_labels=None, title=""):
         _label(
             axis.set_yticks, axis.set_yticklabels, query_labels, query_steps, 0
         )
+        if segment_length is not None:
+            for boundary in range(segment_length, key_steps, segment_length):
+                axis.axvline(boundary - 0.5, color="red", linewidth=1.0)
+            for boundary in range(segment_length, query_steps, segment_length):
+                axis.axhline(boundary - 0.5, color="red", linewidth=1.0)
         axis.set_xlabel("key (attended) step")
         axis.set_ylabel("query step")
     figure.suptitle(title)

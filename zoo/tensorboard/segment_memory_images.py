@@ -10,14 +10,18 @@ import tensorflow as tf
 
 from ntm_keras import inspect, layers, validation
 from zoo.models import ntm_transformer
+from zoo.tensorboard.attention_maps import (
+    SEGMENT_MARK,
+    heads_image,
+    segment_mark_width,
+)
 from zoo.tensorboard.memory_images import probe_example
 from zoo.tensorboard.writer import InspectionLogger
 
 # The probe is cut to at most this many segments: each costs an eager pass
 # of every block, seconds for the full-size models.
 MAX_PROBE_SEGMENTS = 4
-# Colours of the marks between segments (red) and between panels (white).
-SEGMENT_MARK = (1.0, 0.0, 0.0)
+# Colour of the gaps between panels; segments are marked in `SEGMENT_MARK`.
 PANEL_GAP = (1.0, 1.0, 1.0)
 # `trace_summary` reads the DNC gates under the names the `DNCCell` uses.
 _CELL_NAMES = {
@@ -142,7 +146,7 @@ def segment_memory_image(block_trace, scale=None):
     length_l = block_trace["self_attention"].shape[-1]
     if scale is None:
         scale = max(1, 256 // max(time, slots))
-    mark = 2 if scale >= 8 else 1
+    mark = segment_mark_width(scale)
     num_segments = -(-time // length_l)
     width = time * scale + (num_segments - 1) * mark
     viridis = matplotlib.colormaps["viridis"]
@@ -178,7 +182,11 @@ class SegmentMemoryImages(InspectionLogger):
     (every epoch without one) it also writes, per block, the picture of
     `segment_memory_image` (write and read weightings over the slots along
     time, segment boundaries in red, usage for `addressing="dnc"`) to the
-    Images tab as `memory/<block>` in `log_dir`.
+    Images tab as `memory/<block>` in `log_dir`; with `attention`, from the
+    same trace, the block's self-attention over the probe as
+    `attention/<block>/self_attention`: the segments' maps on the diagonal
+    of the full map (`segment_attention_map`), one panel per head, red
+    lines between segments (`attention_maps.heads_image`).
 
     Args:
         log_dir: path. Where the event file of the pictures goes.
@@ -186,6 +194,9 @@ class SegmentMemoryImages(InspectionLogger):
             (see `probe_inputs`).
         schedule: optional `InspectionSchedule`: the epochs it draws at.
         pictures: bool. False writes the scalars only. Defaults to True.
+        attention: bool. Also draw the attention maps (`zoo.callbacks`
+            asks for them on bit tasks; on token tasks `AttentionMapLogger`
+            draws them, with the tokens). Defaults to False.
 
     Example:
 
@@ -196,7 +207,9 @@ class SegmentMemoryImages(InspectionLogger):
     1
     """
 
-    def __init__(self, log_dir, probe, schedule=None, pictures=True):
+    def __init__(
+        self, log_dir, probe, schedule=None, pictures=True, attention=False
+    ):
         super().__init__(log_dir, schedule=schedule)
         probe = np.asarray(probe)
         if probe.ndim not in (2, 3) or not probe.size:
@@ -206,9 +219,13 @@ class SegmentMemoryImages(InspectionLogger):
                 f"{probe.shape}."
             )
         validation.check_bool("pictures", pictures)
+        validation.check_bool("attention", attention)
         self.probe = probe
         self.pictures = pictures
+        self.attention = attention
         self.trace = None
+        # The `(num_heads, T, T)` maps last drawn, by block name.
+        self.attention_maps = {}
 
     def on_epoch_end(self, epoch, logs=None):
         stack = find_segment_stack(self.model)
@@ -235,3 +252,28 @@ class SegmentMemoryImages(InspectionLogger):
                         "red lines between segments."
                     ),
                 )
+                if self.attention:
+                    self._write_attention(epoch, block, block_trace)
+
+    def _write_attention(self, epoch, block, block_trace):
+        """Writes `attention/<block>/self_attention`, inside `writer`."""
+        per_segment = block_trace["self_attention"]  # (1, S, H, L, L)
+        _, segments, heads, length_l, _ = per_segment.shape
+        time = block_trace["read_weights"].shape[1]
+        weights = ntm_transformer.segment_attention_map(per_segment, time)[0]
+        self.attention_maps[block] = weights  # (H, T, T)
+        tf.summary.image(
+            f"attention/{block}/self_attention",
+            heads_image(weights, segment_length=length_l)[None],
+            description=(
+                f"{block}, self-attention after epoch {epoch + 1}, on the "
+                f"probe's {time} steps in {segments} segments of "
+                f"{length_l}. Heads 0 to {heads - 1} from left to right; "
+                "in each, query steps down and key (attended) steps "
+                "across from step 0, viridis from 0 to 1; red lines "
+                "between segments. A segment attends only within itself, "
+                "so all weight lies in the diagonal blocks (in their lower "
+                "triangles for causal blocks); earlier segments reach a "
+                "step only through the memory."
+            ),
+        )

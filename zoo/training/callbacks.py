@@ -146,7 +146,8 @@ def callbacks(
     `curriculum_level`), the gradient norm logger, for memory models on bit
     tasks the memory pictures and scalars, for the memory Transformers
     their memory scalars and per-block pictures (`SegmentMemoryImages`, in
-    `run_dir/logs/inspection`), for language tasks the inspection
+    `run_dir/logs/inspection`; on bit tasks with the attention maps too),
+    for language tasks the inspection
     loggers (text samples or translations with their BLEU, and attention
     maps of zoo models, in `run_dir/logs/inspection`), TensorBoard
     (`run_dir/logs`) and the checkpoint (`run_dir/checkpoints`). The loggers
@@ -200,6 +201,7 @@ def callbacks(
                 probe_inputs(task),
                 InspectionSchedule(every=inspect_every or None),
                 pictures=inspect_every != 0,
+                attention=task.spec.modality == "bits",
             )
         )
     if task is not None and task.spec.modality == "tokens":

@@ -11,13 +11,20 @@ from tensorboard.backend.event_processing import event_accumulator
 
 import tasks
 import zoo
+from ntm_keras.layers.sinusoidal_position_encoding import (
+    sinusoidal_position_encoding,
+)
+from tasks.language import tiny_shakespeare
 from zoo.tensorboard import segment_memory_images
+from zoo.tensorboard.attention_maps import AttentionMapLogger, heads_image
 from zoo.tensorboard.segment_memory_images import (
     SegmentMemoryImages,
     probe_inputs,
     segment_memory_image,
     segment_trace_summary,
 )
+
+TEXT = "to be or not to be, that is the question.\n" * 20
 
 
 def colour(value):
@@ -257,3 +264,91 @@ def test_a_long_probe_is_cut_to_whole_segments(tmp_path):
     assert read.shape == (1, cut, 1, 8)
     assert logs["memory_nonfinite_count"] == 0.0
     assert not any(tmp_path.iterdir())
+
+
+def attention_by_hand(model, probe):
+    """The block's own trace, segment by segment, into the full map.
+
+    Runs `memory_block_0` itself (`return_trace=True`) on each segment of
+    the embedded probe, as `SegmentRecurrentStack` feeds it, and places
+    each segment's `(num_heads, L, L)` attention on the diagonal.
+    """
+    stack = model.get_layer(zoo.models.ntm_transformer.STACK_NAME)
+    block = stack.blocks[0]
+    length_l = stack.segment_length
+    time = probe.shape[1]
+    segments = -(-time // length_l)
+    hidden = model.get_layer("embedding")(probe)
+    hidden = np.pad(hidden, ((0, 0), (0, segments * length_l - time), (0, 0)))
+    encoding = sinusoidal_position_encoding(length_l, hidden.shape[-1])
+    memory = stack.get_initial_memories(1)[0]
+    full = np.zeros((block.num_heads, segments * length_l, segments * length_l))
+    for index in range(segments):
+        window = slice(index * length_l, (index + 1) * length_l)
+        mask = (np.arange(window.start, window.stop) < time)[None]
+        _, memory, trace = block(
+            hidden[:, window] + encoding,
+            memory,
+            padding_mask=mask,
+            return_trace=True,
+        )
+        full[:, window, window] = keras.ops.convert_to_numpy(
+            trace["self_attention"]
+        )[0]
+    return full[:, :time, :time]
+
+
+@pytest.mark.parametrize(
+    "name", ["ntm_transformer_tiny", "dnc_transformer_tiny"]
+)
+def test_attention_maps_of_a_bit_task_land_beside_the_memory_pictures(
+    tmp_path, name
+):
+    task = tasks.get("copy", max_length=4)
+    # Segments of 4 over the 9-step probe: 4, 4 and 1 steps.
+    model = zoo.get(name, task=task, segment_length=4)
+    logger = drive(tmp_path, model, task, epochs=3, inspect_every=2)
+    assert logger.attention
+    inspection = read_events(tmp_path / "logs" / "inspection")
+    tag = "attention/memory_block_0/self_attention"
+    steps, size, decoded = image_steps_and_shape(inspection, tag)
+    memory_steps, _, _ = image_steps_and_shape(
+        inspection, "memory/memory_block_0"
+    )
+    assert steps == memory_steps == [1, 2]
+    # 9 steps, 256 // 9 = 28 pixels per weight, 2 marks of 2 pixels; two
+    # heads of 256 pixels and a gap of 28.
+    assert size == (256, 2 * 256 + 28)
+    weights = logger.attention_maps["memory_block_0"]
+    assert weights.shape == (2, 9, 9)
+    np.testing.assert_array_equal(
+        decoded.numpy(), heads_image(weights, segment_length=4)
+    )
+    # Every step attends to something: rows sum to 1; nothing outside a
+    # segment's causal triangle.
+    np.testing.assert_allclose(weights.sum(axis=-1), 1.0, atol=1e-5)
+    allowed = np.zeros((9, 9), bool)
+    for start in (0, 4, 8):
+        allowed[start : start + 4, start : start + 4] = True
+    allowed &= np.tril(np.ones((9, 9), bool))
+    assert np.all(weights[:, ~allowed] == 0.0)
+    # The values are the block's own, called segment by segment.
+    np.testing.assert_allclose(
+        weights, attention_by_hand(model, logger.probe[:, :9]), atol=1e-6
+    )
+
+
+def test_token_tasks_keep_their_attention_logger(monkeypatch, tmp_path):
+    monkeypatch.setattr(
+        tiny_shakespeare,
+        "load_texts",
+        lambda *_: dict.fromkeys(("train", "validation", "test"), TEXT),
+    )
+    task = tasks.get("tiny_shakespeare", context_length=8)
+    model = zoo.get("ntm_transformer_tiny", task=task)
+    found = zoo.callbacks(tmp_path, task=task, model=model, inspect_every=1)
+    assert sum(isinstance(c, AttentionMapLogger) for c in found) == 1
+    logger = drive(tmp_path, model, task, epochs=1, inspect_every=1)
+    assert not logger.attention and not logger.attention_maps
+    tags = read_events(tmp_path / "logs" / "inspection").Tags()["tensors"]
+    assert tags == ["memory/memory_block_0"]
