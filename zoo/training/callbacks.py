@@ -147,9 +147,9 @@ def callbacks(
     tasks the memory pictures and scalars, for the memory Transformers
     their memory scalars and per-block pictures (`SegmentMemoryImages`, in
     `run_dir/logs/inspection`; on bit tasks with the attention maps too),
-    for language tasks the inspection
-    loggers (text samples or translations with their BLEU, and attention
-    maps of zoo models, in `run_dir/logs/inspection`), TensorBoard
+    for language tasks the inspection loggers (text samples or
+    translations with their BLEU, and attention maps of zoo models, in
+    `run_dir/logs/inspection`), TensorBoard
     (`run_dir/logs`) and the checkpoint (`run_dir/checkpoints`). The loggers
     come before TensorBoard so that it writes what they add to the logs.
 
