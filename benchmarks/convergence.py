@@ -313,6 +313,7 @@ def main(argv=None):
             "global_clipnorm",
             "curriculum",
         ),
+        family=True,
     )
     parser.add_argument("--budget", type=int, default=200_000)
     parser.add_argument("--eval-every", type=int, default=3_200)
@@ -369,6 +370,10 @@ def main(argv=None):
     family = registry.task_defaults(args.model, args.task)
     if args.curriculum is None:
         args.curriculum = family.get("curriculum", "none")
+    if args.batch_size is None:
+        args.batch_size = family.get(
+            "batch_size", training.TRAINING_DEFAULTS["batch_size"]
+        )
     out = pathlib.Path(args.out) if args.out else None
     if out:
         out.mkdir(parents=True, exist_ok=True)

@@ -109,7 +109,7 @@ _TRAINING_HELP = {
 }
 
 
-def add_training_options(parser, names=None):
+def add_training_options(parser, names=None, *, family=False):
     """Adds `--<option>` for training options, with their defaults.
 
     The benchmarks call this too, so that an option reads and defaults the
@@ -119,6 +119,10 @@ def add_training_options(parser, names=None):
         parser: an `argparse.ArgumentParser`.
         names: optional iterable of keys of `TRAINING_DEFAULTS` (all if
             None).
+        family: bool. Whether the model family's per-task defaults
+            (`zoo.registry.task_defaults`) apply: every option left out
+            parses as None, so that `make_config` can tell it from a value
+            the user typed, and `--help` says the family may set it.
     """
     from zoo.training import TRAINING_DEFAULTS
 
@@ -131,6 +135,9 @@ def add_training_options(parser, names=None):
         default = TRAINING_DEFAULTS[name]
         shown = "the model family's" if default is None else default
         shown = described[0] if described else shown
+        if family and default is not None:
+            shown = f"{shown}, unless the model family sets one for the task"
+            default = None
         flag = "--" + name.replace("_", "-")
         if kind == "switch":
             parser.add_argument(
@@ -228,10 +235,9 @@ def build_parser():
     parser.train_parser = train  # its defaults tell what --resume was given
     train.add_argument("model", nargs="?", help="a name from `ntm-keras list`")
     train.add_argument("--task", help="a task name from `ntm-keras list`")
-    add_training_options(train)
-    # Without --epochs a resumed run keeps its total; a new one takes the
-    # default shown in --help.
-    train.set_defaults(epochs=None)
+    # Options left out parse as None: a resumed run keeps its own, a new
+    # one takes the family's for the task, else the default --help shows.
+    add_training_options(train, family=True)
     train.add_argument(
         "--data-dir",
         default=None,

@@ -96,6 +96,35 @@ def test_a_function_gives_defaults_per_task(scratch_registry):
     ]
 
 
+def test_the_train_command_leaves_family_options_to_the_family(
+    scratch_registry,
+):
+    # Before, `ntm-keras train` parsed a left-out --batch-size as 32, which
+    # then counted as the user's choice and hid the family's default.
+    registry.register(
+        "scratch_batch",
+        task_defaults={"copy": {"batch_size": 4, "steps_per_epoch": 7}},
+    )(_factory)
+    parser = cli.build_parser()
+
+    def training_config(*flags):
+        args = parser.parse_args(
+            ["train", "scratch_batch", "--task", "copy", *flags]
+        )
+        options = cli.training_options(args)
+        return training.make_config("scratch_batch", "copy", **options)[
+            "training"
+        ]
+
+    assert training_config()["batch_size"] == 4
+    assert training_config()["steps_per_epoch"] == 7
+    assert training_config()["epochs"] == 10  # TRAINING_DEFAULTS
+    chosen = training_config("--batch-size", "16", "--steps-per-epoch", "2")
+    assert (chosen["batch_size"], chosen["steps_per_epoch"]) == (16, 2)
+    help_text = parser.train_parser.format_help()
+    assert "unless the model family sets one for the task" in help_text
+
+
 @pytest.mark.parametrize(
     "task_defaults, error, match",
     [
