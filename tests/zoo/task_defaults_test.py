@@ -37,13 +37,20 @@ def _factory(*, input_dim=9, output_dim=8, modality="bits", units=4, name="x"):
     )
 
 
-def test_ntm_defaults_apply_to_repeat_copy_only():
+def test_ntm_defaults_apply_to_the_measured_tasks_only():
     repeat_copy = registry.task_defaults("ntm", "repeat_copy")
     assert repeat_copy == {"learning_rate": 1e-2, "curriculum": "doubling"}
-    assert registry.task_defaults("ntm", "copy") == {}
+    small_batches = {"batch_size": 8, "steps_per_epoch": 400}
+    assert registry.task_defaults("ntm", "copy") == small_batches
+    assert registry.task_defaults("ntm", "associative_recall") == small_batches
+    assert registry.task_defaults("ntm", "priority_sort") == {}
     assert registry.task_defaults("ntm", None) == {}
     # Measured on `ntm` only; its tiny test twin keeps the family's.
     assert registry.task_defaults("ntm_tiny", "repeat_copy") == {}
+    assert registry.task_defaults("ntm_tiny", "copy") == {}
+    # An epoch of copy keeps the 3,200 sequences of the batches of 32.
+    config = training.make_config("ntm", "copy")["training"]
+    assert config["batch_size"] * config["steps_per_epoch"] == 3_200
 
 
 def test_build_compiles_with_the_task_default_unless_overridden():
