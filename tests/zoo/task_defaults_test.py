@@ -41,15 +41,15 @@ def test_ntm_defaults_apply_to_the_measured_tasks_only():
     repeat_copy = registry.task_defaults("ntm", "repeat_copy")
     assert repeat_copy == {"learning_rate": 1e-2, "curriculum": "doubling"}
     small_batches = {"batch_size": 8, "steps_per_epoch": 400}
-    assert registry.task_defaults("ntm", "copy") == small_batches
     assert registry.task_defaults("ntm", "associative_recall") == small_batches
+    assert registry.task_defaults("ntm", "copy") == {}
     assert registry.task_defaults("ntm", "priority_sort") == {}
     assert registry.task_defaults("ntm", None) == {}
     # Measured on `ntm` only; its tiny test twin keeps the family's.
     assert registry.task_defaults("ntm_tiny", "repeat_copy") == {}
     assert registry.task_defaults("ntm_tiny", "copy") == {}
-    # An epoch of copy keeps the 3,200 sequences of the batches of 32.
-    config = training.make_config("ntm", "copy")["training"]
+    # An epoch keeps the 3,200 sequences of the batches of 32.
+    config = training.make_config("ntm", "associative_recall")["training"]
     assert config["batch_size"] * config["steps_per_epoch"] == 3_200
 
 
