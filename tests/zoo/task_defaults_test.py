@@ -39,8 +39,12 @@ def _factory(*, input_dim=9, output_dim=8, modality="bits", units=4, name="x"):
 
 def test_ntm_defaults_apply_to_the_measured_tasks_only():
     repeat_copy = registry.task_defaults("ntm", "repeat_copy")
-    assert repeat_copy == {"learning_rate": 1e-2, "curriculum": "doubling"}
     small_batches = {"batch_size": 8, "steps_per_epoch": 400}
+    assert repeat_copy == {
+        "learning_rate": 1e-2,
+        "curriculum": "doubling",
+        **small_batches,
+    }
     assert registry.task_defaults("ntm", "associative_recall") == small_batches
     assert registry.task_defaults("ntm", "copy") == {}
     assert registry.task_defaults("ntm", "priority_sort") == {}
@@ -159,7 +163,10 @@ def test_an_unknown_option_raises_when_resolved(scratch_registry):
 
 def test_help_and_describe_show_the_task_defaults(capsys):
     help_text = cli.build_parser().train_parser.format_help()
-    line = "ntm on repeat_copy: learning_rate=0.01, curriculum='doubling'"
+    line = (
+        "ntm on repeat_copy: learning_rate=0.01, curriculum='doubling', "
+        "batch_size=8, steps_per_epoch=400"
+    )
     assert line in help_text
     assert "--curriculum CURRICULUM" in help_text
     assert cli.main(["describe", "ntm"]) == 0
