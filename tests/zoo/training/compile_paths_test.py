@@ -73,5 +73,6 @@ def test_train_help_shows_the_training_defaults():
         default = training.TRAINING_DEFAULTS[option]
         flag = "--" + option.replace("_", "-")
         assert f"{flag} {option.upper()}" in text
-        assert f"(default: {default})" in text
-    assert "--epochs EPOCHS epochs to train (default: 10)" in text
+        family = "unless the model family sets one for the task"
+        assert f"(default: {default}, {family})" in text
+    assert "--epochs EPOCHS epochs to train (default: 10, unless" in text
