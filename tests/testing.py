@@ -1,5 +1,6 @@
 """Helpers shared by the tests."""
 
+import importlib
 import json
 import os
 import pathlib
@@ -16,6 +17,21 @@ REPOSITORY = pathlib.Path(__file__).resolve().parents[1]
 SHARED_DATA = REPOSITORY.parent / "shared" / "data"
 # 50 English-Spanish pairs written for the tests, in spa.txt's format.
 SPA_ENG_PAIRS = REPOSITORY / "tests" / "data" / "spa_eng_pairs.tsv"
+
+
+def load_benchmark(name):
+    """Imports the script `benchmarks/<name>.py` as a module.
+
+    The benchmarks are scripts, not a package: their folder goes on
+    `sys.path` (once), so that a script's own imports of its sibling
+    modules (e.g. `memory_transformer_experiment`) resolve as they do when
+    it runs.
+    """
+    folder = str(REPOSITORY / "benchmarks")
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    return importlib.import_module(name)
+
 
 # Tests that differentiate or trace with TensorFlow itself (`tf.GradientTape`,
 # `tf.function`) rather than through `keras.ops`; the JAX pass skips them.

@@ -1,6 +1,6 @@
 import keras
 
-from testing import run_layer_test
+from testing import REPOSITORY, load_benchmark, run_layer_test
 
 
 def test_run_layer_test_accepts_a_dense_layer():
@@ -12,3 +12,9 @@ def test_run_layer_test_accepts_a_dense_layer():
         expected_num_trainable_weights=2,
     )
     assert layer.built
+
+
+def test_load_benchmark_imports_the_script_once_from_benchmarks():
+    module = load_benchmark("profiling")
+    assert module.__file__ == str(REPOSITORY / "benchmarks" / "profiling.py")
+    assert load_benchmark("profiling") is module

@@ -1,22 +1,12 @@
 """The convergence benchmark's summary and the merging of separate runs."""
 
-import importlib.util
 import json
 
 import pytest
 
-from testing import REPOSITORY
+from testing import load_benchmark
 
-
-def _load_benchmark():
-    path = REPOSITORY / "benchmarks" / "convergence.py"
-    spec = importlib.util.spec_from_file_location("convergence", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-convergence = _load_benchmark()
+convergence = load_benchmark("convergence")
 
 
 def _seed(seed, converged_at, errors):

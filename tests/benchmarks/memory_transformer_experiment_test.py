@@ -1,18 +1,14 @@
 """The shared parts of the memory-Transformer experiments."""
 
-import importlib
-import sys
-
 import keras
 import numpy as np
 import pytest
 
 import zoo
-from testing import REPOSITORY
+from testing import load_benchmark
 
 # The scripts import their shared module as a sibling.
-sys.path.insert(0, str(REPOSITORY / "benchmarks"))
-experiment = importlib.import_module("memory_transformer_experiment")
+experiment = load_benchmark("memory_transformer_experiment")
 
 
 def test_segment_local_runs_each_window_alone():

@@ -1,8 +1,6 @@
 """Experiment 5: length generalisation on copy, its checks and a run."""
 
-import importlib
 import json
-import sys
 
 import keras
 import numpy as np
@@ -10,10 +8,9 @@ import pytest
 
 import tasks
 import zoo
-from testing import REPOSITORY
+from testing import load_benchmark
 
-sys.path.insert(0, str(REPOSITORY / "benchmarks"))
-length = importlib.import_module("memory_transformer_length")
+length = load_benchmark("memory_transformer_length")
 
 # Sizes that build and train in seconds; no XLA.
 TINY = [

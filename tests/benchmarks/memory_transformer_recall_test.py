@@ -1,15 +1,12 @@
 """Experiment 2: associative recall past the window, its checks and a run."""
 
-import importlib
 import json
-import sys
 
 import pytest
 
-from testing import REPOSITORY
+from testing import load_benchmark
 
-sys.path.insert(0, str(REPOSITORY / "benchmarks"))
-recall = importlib.import_module("memory_transformer_recall")
+recall = load_benchmark("memory_transformer_recall")
 
 # Sizes that build and train in seconds; no XLA. Two items of one vector
 # in every sequence, so that every batch has one shape (8 steps).

@@ -1,18 +1,15 @@
 """Experiment 3: Tiny Shakespeare, memory against context, on a tiny text."""
 
-import importlib
 import json
-import sys
 
 import keras
 import numpy as np
 import pytest
 
 from tasks.language import tiny_shakespeare
-from testing import REPOSITORY
+from testing import REPOSITORY, load_benchmark
 
-sys.path.insert(0, str(REPOSITORY / "benchmarks"))
-shakespeare = importlib.import_module("memory_transformer_shakespeare")
+shakespeare = load_benchmark("memory_transformer_shakespeare")
 
 # Windows of 4, 8 and 8 characters (2 segments of 4), 16 characters per
 # step (batches of 4, 2 and 2), models that build and train in seconds.

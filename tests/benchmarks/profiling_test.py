@@ -1,23 +1,13 @@
 """The step timing shared by `ntm_profile.py` and `dnc_profile.py`."""
 
-import importlib.util
 import time
 
 import numpy as np
 
 import tasks
-from testing import REPOSITORY
+from testing import load_benchmark
 
-
-def _load_benchmark():
-    path = REPOSITORY / "benchmarks" / "profiling.py"
-    spec = importlib.util.spec_from_file_location("profiling", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-profiling = _load_benchmark()
+profiling = load_benchmark("profiling")
 
 
 class SlowModel:

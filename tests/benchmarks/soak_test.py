@@ -1,6 +1,5 @@
 """The soak benchmark: its counts of non-finite values, zero and not."""
 
-import importlib.util
 import json
 import math
 
@@ -8,19 +7,10 @@ import keras
 import numpy as np
 import pytest
 
-from testing import REPOSITORY
+from testing import load_benchmark
 from zoo.training import divergence
 
-
-def _load_benchmark():
-    path = REPOSITORY / "benchmarks" / "soak.py"
-    spec = importlib.util.spec_from_file_location("soak", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-soak = _load_benchmark()
+soak = load_benchmark("soak")
 
 # ntm_tiny on copies of 4 vectors (one batch shape: the train step is
 # traced once), without XLA (its compile costs more than the few batches

@@ -1,6 +1,5 @@
 """benchmarks/throughput.py under JAX where `import tensorflow` fails."""
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -8,7 +7,7 @@ import sys
 import keras
 import pytest
 
-from testing import REPOSITORY, clean_environment
+from testing import REPOSITORY, clean_environment, load_benchmark
 
 pytestmark = pytest.mark.skipif(
     keras.backend.backend() != "jax",
@@ -96,10 +95,7 @@ def test_training_option_defaults_without_tensorflow_match_ntm_keras_train():
     """The benchmark's own copy of the defaults, for machines without TF."""
     from zoo import training
 
-    path = REPOSITORY / "benchmarks" / "throughput.py"
-    spec = importlib.util.spec_from_file_location("throughput", path)
-    throughput = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(throughput)
+    throughput = load_benchmark("throughput")
     for name, (_, default) in throughput.TRAINING_OPTIONS.items():
         assert training.TRAINING_DEFAULTS[name] == default, name
     assert throughput.DEFAULT_TIME_BUCKET == training.DEFAULT_TIME_BUCKET
