@@ -13,8 +13,8 @@ from keras import ops
 
 from ntm_keras import validation
 from ntm_keras.layers.fresh_initializer import fresh_initializer
+from ntm_keras.layers.half_precision import float32_if_half
 from ntm_keras.layers.scaled_dot_product_attention import (
-    attention_weights_dtype,
     check_mask_shape,
     scaled_dot_product_attention,
 )
@@ -340,7 +340,7 @@ class MultiHeadAttention(keras.layers.Layer):
             value.shape[1],
         )
         return outputs, keras.KerasTensor(
-            scores_shape, dtype=attention_weights_dtype(self.compute_dtype)
+            scores_shape, dtype=float32_if_half(self.compute_dtype)
         )
 
     def get_config(self):

@@ -11,13 +11,11 @@ import math
 import keras
 from keras import ops
 
+from ntm_keras.layers.half_precision import float32_if_half
+
 # Masked logits are replaced by this value before the softmax, so that they
 # get a weight of exp(-1e9) = 0. `keras.layers.Softmax` uses the same value.
 MASKED_LOGIT = -1e9
-
-# Half-precision compute dtypes (the `mixed_*` Keras dtype policies). With
-# them, the logits and the softmax are computed in float32.
-HALF_PRECISION = ("float16", "bfloat16")
 
 
 def scaled_dot_product_attention(
@@ -76,7 +74,7 @@ def scaled_dot_product_attention(
     _check_shapes(query, key, value, mask)
     key_width = query.shape[-1]
     # Logits and softmax in float32 for half-precision inputs (docstring).
-    weights_dtype = attention_weights_dtype(query.dtype)
+    weights_dtype = float32_if_half(query.dtype)
     query = ops.cast(query, weights_dtype)
     key = ops.cast(key, weights_dtype)
     # Scale the query rather than the logits: (T, K) values instead of (T, S).
@@ -95,15 +93,6 @@ def scaled_dot_product_attention(
     attended = ops.cast(attended, value.dtype)  # no-op unless half precision
     outputs = ops.einsum("...ts,...sv->...tv", attended, value)  # (..., T, V)
     return outputs, weights
-
-
-def attention_weights_dtype(compute_dtype):
-    """The dtype of the attention weights for inputs of `compute_dtype`.
-
-    float32 for half precision (float16, bfloat16), else `compute_dtype`.
-    """
-    compute_dtype = keras.backend.standardize_dtype(compute_dtype)
-    return "float32" if compute_dtype in HALF_PRECISION else compute_dtype
 
 
 def _check_shapes(query, key, value, mask):

@@ -9,6 +9,7 @@ import keras
 from keras import ops
 
 from ntm_keras import validation
+from ntm_keras.layers.half_precision import float32_if_half
 
 
 @keras.saving.register_keras_serializable(package="ntm_keras")
@@ -90,7 +91,7 @@ class TokenEmbedding(keras.layers.Layer):
     def call(self, inputs, reverse=False):
         if reverse:
             # (B, T, D) x (N, D)^T -> (B, T, N), in float32 for half precision.
-            dtype = self._logits_dtype()
+            dtype = float32_if_half(self.compute_dtype)
             return ops.matmul(
                 ops.cast(inputs, dtype),
                 ops.transpose(ops.cast(self.embeddings, dtype)),
@@ -99,16 +100,12 @@ class TokenEmbedding(keras.layers.Layer):
         vectors = ops.cast(vectors, self.compute_dtype)  # (B, T, D)
         return vectors * ops.cast(math.sqrt(self.model_dim), vectors.dtype)
 
-    def _logits_dtype(self):
-        """float32 for a half-precision compute dtype, else that dtype."""
-        if self.compute_dtype in ("float16", "bfloat16"):
-            return "float32"
-        return self.compute_dtype
-
     def compute_output_spec(self, inputs, reverse=False):
         if reverse:
             shape = tuple(inputs.shape[:-1]) + (self.vocabulary_size,)
-            return keras.KerasTensor(shape, dtype=self._logits_dtype())
+            return keras.KerasTensor(
+                shape, dtype=float32_if_half(self.compute_dtype)
+            )
         shape = tuple(inputs.shape) + (self.model_dim,)
         return keras.KerasTensor(shape, dtype=self.compute_dtype)
 
