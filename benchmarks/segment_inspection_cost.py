@@ -16,9 +16,10 @@ import json
 import os
 import statistics
 import tempfile
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from inspection_cost import timed  # noqa: E402
 
 import tasks  # noqa: E402
 import zoo  # noqa: E402
@@ -26,12 +27,6 @@ from zoo.tensorboard.segment_memory_images import (  # noqa: E402
     SegmentMemoryImages,
     probe_inputs,
 )
-
-
-def seconds(function):
-    start = time.perf_counter()
-    function()
-    return time.perf_counter() - start
 
 
 def measure(model, probe, attention, repeats):
@@ -43,8 +38,8 @@ def measure(model, probe, attention, repeats):
         logger.on_epoch_end(0, {})  # traces, opens the writer
         whole, drawing = [], []
         for epoch in range(1, repeats + 1):
-            whole.append(seconds(lambda: logger.on_epoch_end(epoch, {})))
-            drawing.append(seconds(lambda: logger.inspect(epoch)))
+            whole += timed(lambda: logger.on_epoch_end(epoch, {}))
+            drawing += timed(lambda: logger.inspect(epoch))
         logger.on_train_end()
     return statistics.median(whole), statistics.median(drawing)
 
