@@ -195,14 +195,8 @@ def train(model, task, args, batch_size, label):
     curve = [_point(0, 0.0, None, positions, label)]
     train_seconds = 0.0
     for step in range(args.eval_every, args.steps + 1, args.eval_every):
-        started = time.perf_counter()
-        for _ in range(args.eval_every):
-            batch_inputs, batch_targets, mask = next(data)
-            logs = model.train_on_batch(
-                batch_inputs, batch_targets, sample_weight=mask,
-                return_dict=True,
-            )  # fmt: skip
-        train_seconds += time.perf_counter() - started
+        seconds, logs = _train_steps(model, data, args.eval_every)
+        train_seconds += seconds
         positions = loss_by_position(model, inputs, targets)
         curve.append(
             _point(step, train_seconds, float(logs["loss"]), positions, label)
@@ -242,7 +236,7 @@ def measure_step_seconds(args, seed):
     windows = {name: [] for name in prepared}
     for _ in range(args.timing_rounds):
         for name, (model, data) in prepared.items():
-            seconds = _train_steps(model, data, args.timing_steps)
+            seconds, _ = _train_steps(model, data, args.timing_steps)
             windows[name].append(seconds / args.timing_steps)
     timing = {
         name: {
@@ -256,12 +250,15 @@ def measure_step_seconds(args, seed):
 
 
 def _train_steps(model, data, steps):
-    """Trains `steps` steps; returns the seconds they took."""
+    """Trains `steps` steps; returns their seconds and the last step's logs."""
     started = time.perf_counter()
+    logs = None
     for _ in range(steps):
         inputs, targets, mask = next(data)
-        model.train_on_batch(inputs, targets, sample_weight=mask)
-    return time.perf_counter() - started
+        logs = model.train_on_batch(
+            inputs, targets, sample_weight=mask, return_dict=True
+        )
+    return time.perf_counter() - started, logs
 
 
 def run(name, seed, args):
