@@ -10,6 +10,7 @@ import sys
 
 import numpy as np
 import pytest
+from tensorboard.backend.event_processing import event_accumulator
 
 REPOSITORY = pathlib.Path(__file__).resolve().parents[1]
 # The shared data directory (`../shared/data`), as in conftest.py; for
@@ -31,6 +32,29 @@ def load_benchmark(name):
     if folder not in sys.path:
         sys.path.insert(0, folder)
     return importlib.import_module(name)
+
+
+def read_events(directory):
+    """The TensorBoard event files of `directory`, every event kept.
+
+    TensorBoard's reader samples images and tensors by default; the tests
+    keep them all, so that the last one is the last one written.
+    """
+    accumulator = event_accumulator.EventAccumulator(
+        str(directory),
+        size_guidance={
+            event_accumulator.TENSORS: 0,
+            event_accumulator.IMAGES: 0,
+        },
+    )
+    accumulator.Reload()
+    return accumulator
+
+
+def event_tags(directory):
+    """The set of scalar, tensor and image tags in `directory`'s events."""
+    tags = read_events(directory).Tags()
+    return set(tags["scalars"]) | set(tags["tensors"]) | set(tags["images"])
 
 
 # Tests that differentiate or trace with TensorFlow itself (`tf.GradientTape`,

@@ -5,9 +5,8 @@ much faster than a subprocess per case."""
 import json
 
 import pytest
-from tensorboard.backend.event_processing import event_accumulator
 
-from testing import run_cli, run_main
+from testing import event_tags, run_cli, run_main
 
 EXPECTED_TRAIN_TAGS = {
     "epoch_loss",
@@ -36,13 +35,6 @@ QUICK = (
     "--set",
     "eval_size=32",
 )
-
-
-def _tags(directory):
-    accumulator = event_accumulator.EventAccumulator(str(directory))
-    accumulator.Reload()
-    tags = accumulator.Tags()
-    return set(tags["scalars"]) | set(tags["tensors"])
 
 
 @pytest.fixture(scope="module")
@@ -87,8 +79,9 @@ def test_run_directory_holds_config_metrics_and_checkpoints(finished_run):
 
 def test_event_files_hold_the_expected_scalars(finished_run):
     run_dir, _ = finished_run
-    assert _tags(run_dir / "logs" / "train") >= EXPECTED_TRAIN_TAGS
-    assert _tags(run_dir / "logs" / "validation") >= EXPECTED_VALIDATION_TAGS
+    logs = run_dir / "logs"
+    assert event_tags(logs / "train") >= EXPECTED_TRAIN_TAGS
+    assert event_tags(logs / "validation") >= EXPECTED_VALIDATION_TAGS
 
 
 def test_eval_writes_table_and_plot(finished_run, capsys):

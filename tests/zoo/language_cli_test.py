@@ -3,16 +3,14 @@
 import json
 
 import pytest
-from tensorboard.backend.event_processing import event_accumulator
 
-from testing import SHARED_DATA, run_cli, run_main, spa_eng_data_dir
-
-
-def _tags(directory):
-    accumulator = event_accumulator.EventAccumulator(str(directory))
-    accumulator.Reload()
-    tags = accumulator.Tags()
-    return set(tags["scalars"]) | set(tags["tensors"])
+from testing import (
+    SHARED_DATA,
+    event_tags,
+    run_cli,
+    run_main,
+    spa_eng_data_dir,
+)
 
 
 def _only_run(log_dir):
@@ -53,9 +51,9 @@ def translation_run(tmp_path_factory):
 
 def test_translation_run_logs_bleu_samples_and_attention_maps(translation_run):
     translation_run, data_dir = translation_run
-    validation = _tags(translation_run / "logs" / "validation")
+    validation = event_tags(translation_run / "logs" / "validation")
     assert {"epoch_loss", "epoch_perplexity", "epoch_bleu"} <= validation
-    inspection = _tags(translation_run / "logs" / "inspection")
+    inspection = event_tags(translation_run / "logs" / "inspection")
     assert inspection == {
         "samples/translations",
         "attention/encoder_block_0/self_attention",
@@ -168,8 +166,9 @@ def language_model_run(tmp_path_factory):
 def test_language_model_run_logs_perplexity_text_and_attention(
     language_model_run,
 ):
-    assert "epoch_perplexity" in _tags(language_model_run / "logs" / "train")
-    assert _tags(language_model_run / "logs" / "inspection") == {
+    logs = language_model_run / "logs"
+    assert "epoch_perplexity" in event_tags(logs / "train")
+    assert event_tags(logs / "inspection") == {
         "samples/text",
         "attention/decoder_block_0/self_attention",
     }

@@ -7,7 +7,6 @@ import matplotlib
 import numpy as np
 import pytest
 import tensorflow as tf
-from tensorboard.backend.event_processing import event_accumulator
 
 import tasks
 import zoo
@@ -15,6 +14,7 @@ from ntm_keras.layers.sinusoidal_position_encoding import (
     sinusoidal_position_encoding,
 )
 from tasks.language import tiny_shakespeare
+from testing import read_events
 from zoo.tensorboard import segment_memory_images
 from zoo.tensorboard.attention_maps import AttentionMapLogger, heads_image
 from zoo.tensorboard.segment_memory_images import (
@@ -177,14 +177,6 @@ def drive(run_dir, model, task, epochs, inspect_every=None):
     for callback in chosen:
         callback.on_train_end()
     return chosen[0]
-
-
-def read_events(directory):
-    accumulator = event_accumulator.EventAccumulator(
-        str(directory), size_guidance={event_accumulator.TENSORS: 0}
-    )
-    accumulator.Reload()
-    return accumulator
 
 
 def image_steps_and_shape(accumulator, tag):
