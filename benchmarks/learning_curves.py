@@ -1,13 +1,16 @@
-"""Learning curves of a run, against training steps and wall-clock time.
+"""Learning curves of runs, against training steps and wall-clock time.
 
-    python benchmarks/learning_curves.py runs/<run> --out notes/figures/lm.png
-        [--metric loss] [--goal 1.70] [--minutes 30]
+    python benchmarks/learning_curves.py runs/<run> [runs/<run> ...]
+        --out notes/figures/lm.png [--metric loss] [--goal 1.70] [--minutes 30]
 
-Reads the run's TensorBoard event files (`logs/train`, `logs/validation`)
-and `config.json` (steps per epoch, start time), draws the training and
-validation curves of `metric` against steps and against minutes since the
-run started (a resumed run's pause is included), and prints the points as
-JSON, with the last validation value reached within `--minutes`.
+Reads each run's TensorBoard event files (`logs/train`, `logs/validation`)
+and `config.json` (model, steps per epoch, start time), draws the training
+(dashed) and validation curves of `metric` against steps and against
+minutes since the run started (a resumed run's pause is included), and
+prints the points as JSON, with the last validation value reached within
+`--minutes`. Several runs share one figure, one colour and label (the
+model's name) each, so that models trained on the same task compare at a
+glance; the JSON is then a list, one summary per run.
 """
 
 import argparse
@@ -46,9 +49,13 @@ def read_curve(directory, tag):
     ]
 
 
+def run_config(run_dir):
+    return json.loads((pathlib.Path(run_dir) / "config.json").read_text())
+
+
 def curves(run_dir, metric):
     run_dir = pathlib.Path(run_dir)
-    config = json.loads((run_dir / "config.json").read_text())
+    config = run_config(run_dir)
     steps_per_epoch = config["training"]["steps_per_epoch"]
     started = datetime.datetime.fromisoformat(
         config["invocation"]["started"]
@@ -68,17 +75,23 @@ def curves(run_dir, metric):
     return result
 
 
-def plot(points, metric, out, goal=None, minutes=None, title=""):
+def plot(runs, metric, out, goal=None, minutes=None, title=""):
+    """Draws `{label: points}` (from `curves`) side by side: steps, minutes.
+
+    One run keeps the colours of its splits; several get one colour each.
+    """
     figure, axes = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
     for axis, x in zip(axes, ("step", "minutes")):
-        for split, style in (("train", "--"), ("validation", "-o")):
-            axis.plot(
-                [p[x] for p in points[split]],
-                [p["value"] for p in points[split]],
-                style,
-                markersize=3,
-                label=split,
-            )
+        for index, (label, points) in enumerate(runs.items()):
+            for split, style in (("train", "--"), ("validation", "-o")):
+                axis.plot(
+                    [p[x] for p in points[split]],
+                    [p["value"] for p in points[split]],
+                    style,
+                    markersize=3,
+                    color=None if len(runs) == 1 else f"C{index}",
+                    label=split if len(runs) == 1 else f"{label} {split}",
+                )
         if goal is not None:
             axis.axhline(
                 goal, color="grey", linewidth=0.8, label=f"goal {goal}"
@@ -92,34 +105,59 @@ def plot(points, metric, out, goal=None, minutes=None, title=""):
         )
         axis.set_ylabel(metric)
         axis.grid(alpha=0.3)
-        axis.legend()
+        axis.legend(fontsize="small")
     figure.suptitle(title)
     figure.savefig(out, dpi=100)
     plt.close(figure)
 
 
+def summarize(run_dir, points, metric, minutes=None):
+    """The JSON summary of one run: its points, last and best validation."""
+    summary = {"run_dir": str(run_dir), "metric": metric, "points": points}
+    validation = points["validation"]
+    if validation:
+        summary["final_validation"] = validation[-1]
+        summary["best_validation"] = min(validation, key=lambda p: p["value"])
+    if minutes is not None:
+        within = [p for p in validation if p["minutes"] <= minutes]
+        summary[f"validation_within_{minutes:g}_minutes"] = (
+            within[-1] if within else None
+        )
+    return summary
+
+
+def labels(run_dirs):
+    """Each run's model name, made unique with its folder where two share it."""
+    names = [run_config(run_dir)["model"]["name"] for run_dir in run_dirs]
+    return [
+        name
+        if names.count(name) == 1
+        else f"{name} ({pathlib.Path(run_dir).name})"
+        for name, run_dir in zip(names, run_dirs)
+    ]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("run_dir")
+    parser.add_argument("run_dirs", nargs="+", metavar="run_dir")
     parser.add_argument("--out", required=True)
     parser.add_argument("--metric", default="loss")
     parser.add_argument("--goal", type=float, default=None)
     parser.add_argument("--minutes", type=float, default=None)
     parser.add_argument("--title", default="")
     args = parser.parse_args(argv)
-    points = curves(args.run_dir, args.metric)
-    plot(points, args.metric, args.out, args.goal, args.minutes, args.title)
-    summary = {"run_dir": args.run_dir, "metric": args.metric, "points": points}
-    validation = points["validation"]
-    if validation:
-        summary["final_validation"] = validation[-1]
-        summary["best_validation"] = min(validation, key=lambda p: p["value"])
-    if args.minutes is not None:
-        within = [p for p in validation if p["minutes"] <= args.minutes]
-        summary[f"validation_within_{args.minutes:g}_minutes"] = (
-            within[-1] if within else None
-        )
-    print(json.dumps(summary, indent=2))
+    runs = {
+        label: curves(run_dir, args.metric)
+        for label, run_dir in zip(labels(args.run_dirs), args.run_dirs)
+    }
+    plot(runs, args.metric, args.out, args.goal, args.minutes, args.title)
+    summaries = [
+        summarize(run_dir, points, args.metric, args.minutes)
+        for run_dir, points in zip(args.run_dirs, runs.values())
+    ]
+    print(
+        json.dumps(summaries[0] if len(summaries) == 1 else summaries, indent=2)
+    )
 
 
 if __name__ == "__main__":

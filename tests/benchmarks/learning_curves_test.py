@@ -1,0 +1,69 @@
+"""Learning curves read from runs' event files, one run or several."""
+
+import json
+
+import pytest
+import tensorflow as tf
+
+from testing import load_benchmark
+
+learning_curves = load_benchmark("learning_curves")
+
+
+def _fake_run(directory, model, validation_errors, steps_per_epoch=50):
+    """A run folder with `config.json` and `epoch_error` event scalars."""
+    directory.mkdir(parents=True)
+    config = {
+        "model": {"name": model},
+        "training": {"steps_per_epoch": steps_per_epoch},
+        "invocation": {"started": "2026-12-02T12:00:00"},
+    }
+    (directory / "config.json").write_text(json.dumps(config))
+    for split, values in (
+        ("train", [e + 0.1 for e in validation_errors]),
+        ("validation", validation_errors),
+    ):
+        writer = tf.summary.create_file_writer(str(directory / "logs" / split))
+        with writer.as_default():
+            for epoch, value in enumerate(values):
+                tf.summary.scalar("epoch_error", value, step=epoch)
+        writer.close()
+    return directory
+
+
+def test_one_run_gives_its_summary(tmp_path, capsys):
+    run = _fake_run(tmp_path / "a", "lstm", [0.8, 0.5, 0.6])
+    out = tmp_path / "curve.png"
+    learning_curves.main([str(run), "--out", str(out), "--metric", "error"])
+    summary = json.loads(capsys.readouterr().out)
+    assert out.stat().st_size > 0
+    assert [p["step"] for p in summary["points"]["validation"]] == [
+        50,
+        100,
+        150,
+    ]
+    assert summary["final_validation"]["value"] == pytest.approx(0.6)
+    assert summary["best_validation"]["value"] == pytest.approx(0.5)
+    assert summary["best_validation"]["epoch"] == 2
+
+
+def test_several_runs_share_one_figure_and_list_their_summaries(
+    tmp_path, capsys
+):
+    runs = [
+        _fake_run(tmp_path / "a", "lstm", [0.8, 0.4]),
+        _fake_run(tmp_path / "b", "dnc", [0.9, 0.7, 0.2], steps_per_epoch=10),
+        _fake_run(tmp_path / "c", "dnc", [0.5]),
+    ]
+    out = tmp_path / "curves.png"
+    learning_curves.main(
+        [*map(str, runs), "--out", str(out), "--metric", "error"]
+    )
+    summaries = json.loads(capsys.readouterr().out)
+    assert out.stat().st_size > 0
+    assert [s["run_dir"] for s in summaries] == list(map(str, runs))
+    finals = [s["final_validation"]["value"] for s in summaries]
+    assert finals == pytest.approx([0.4, 0.2, 0.5])
+    assert summaries[1]["final_validation"]["step"] == 30
+    # Two runs of one model are told apart by their folders.
+    assert learning_curves.labels(runs) == ["lstm", "dnc (b)", "dnc (c)"]
