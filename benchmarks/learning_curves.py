@@ -146,6 +146,12 @@ def main(argv=None):
     parser.add_argument("--minutes", type=float, default=None)
     parser.add_argument("--title", default="")
     args = parser.parse_args(argv)
+    for run_dir in args.run_dirs:
+        if not (pathlib.Path(run_dir) / "config.json").is_file():
+            parser.error(
+                f"run_dir: received {run_dir!r}, which has no config.json; "
+                "expected a run directory made by `ntm-keras train`"
+            )
     runs = {
         label: curves(run_dir, args.metric)
         for label, run_dir in zip(labels(args.run_dirs), args.run_dirs)

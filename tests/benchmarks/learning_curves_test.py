@@ -67,3 +67,12 @@ def test_several_runs_share_one_figure_and_list_their_summaries(
     assert summaries[1]["final_validation"]["step"] == 30
     # Two runs of one model are told apart by their folders.
     assert learning_curves.labels(runs) == ["lstm", "dnc (b)", "dnc (c)"]
+
+
+def test_a_folder_that_is_not_a_run_is_refused_by_name(tmp_path, capsys):
+    with pytest.raises(SystemExit) as raised:
+        learning_curves.main([str(tmp_path), "--out", str(tmp_path / "x.png")])
+    assert raised.value.code == 2
+    error = capsys.readouterr().err
+    assert "run_dir" in error and str(tmp_path) in error
+    assert not (tmp_path / "x.png").exists()
