@@ -29,6 +29,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from tensorboard.backend.event_processing import event_accumulator  # noqa: E402
 
+from zoo.training import run_files  # noqa: E402
+
 
 def read_curve(directory, tag):
     """Returns `[(epoch, wall_time, value)]` of a scalar tag, or `[]`."""
@@ -49,13 +51,9 @@ def read_curve(directory, tag):
     ]
 
 
-def run_config(run_dir):
-    return json.loads((pathlib.Path(run_dir) / "config.json").read_text())
-
-
-def curves(run_dir, metric):
+def curves(run_dir, config, metric):
+    """The run's `metric` per epoch, by split, from its `config.json`."""
     run_dir = pathlib.Path(run_dir)
-    config = run_config(run_dir)
     steps_per_epoch = config["training"]["steps_per_epoch"]
     started = datetime.datetime.fromisoformat(
         config["invocation"]["started"]
@@ -126,9 +124,9 @@ def summarize(run_dir, points, metric, minutes=None):
     return summary
 
 
-def labels(run_dirs):
+def labels(run_dirs, configs):
     """Each run's model name, made unique with its folder where two share it."""
-    names = [run_config(run_dir)["model"]["name"] for run_dir in run_dirs]
+    names = [config["model"]["name"] for config in configs]
     return [
         name
         if names.count(name) == 1
@@ -146,15 +144,15 @@ def main(argv=None):
     parser.add_argument("--minutes", type=float, default=None)
     parser.add_argument("--title", default="")
     args = parser.parse_args(argv)
-    for run_dir in args.run_dirs:
-        if not (pathlib.Path(run_dir) / "config.json").is_file():
-            parser.error(
-                f"run_dir: received {run_dir!r}, which has no config.json; "
-                "expected a run directory made by `ntm-keras train`"
-            )
+    try:
+        configs = [run_files.read_config(d) for d in args.run_dirs]
+    except ValueError as error:
+        parser.error(str(error))
     runs = {
-        label: curves(run_dir, args.metric)
-        for label, run_dir in zip(labels(args.run_dirs), args.run_dirs)
+        label: curves(run_dir, config, args.metric)
+        for label, run_dir, config in zip(
+            labels(args.run_dirs, configs), args.run_dirs, configs
+        )
     }
     plot(runs, args.metric, args.out, args.goal, args.minutes, args.title)
     summaries = [

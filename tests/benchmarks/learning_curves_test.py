@@ -14,8 +14,14 @@ def _fake_run(directory, model, validation_errors, steps_per_epoch=50):
     """A run folder with `config.json` and `epoch_error` event scalars."""
     directory.mkdir(parents=True)
     config = {
-        "model": {"name": model},
-        "training": {"steps_per_epoch": steps_per_epoch},
+        "model": {"name": model, "overrides": {}},
+        "task": {"name": "copy", "options": {}},
+        "training": {
+            "epochs": len(validation_errors),
+            "steps_per_epoch": steps_per_epoch,
+            "batch_size": 32,
+            "seed": 0,
+        },
         "invocation": {"started": "2026-12-02T12:00:00"},
     }
     (directory / "config.json").write_text(json.dumps(config))
@@ -66,7 +72,12 @@ def test_several_runs_share_one_figure_and_list_their_summaries(
     assert finals == pytest.approx([0.4, 0.2, 0.5])
     assert summaries[1]["final_validation"]["step"] == 30
     # Two runs of one model are told apart by their folders.
-    assert learning_curves.labels(runs) == ["lstm", "dnc (b)", "dnc (c)"]
+    configs = [json.loads((run / "config.json").read_text()) for run in runs]
+    assert learning_curves.labels(runs, configs) == [
+        "lstm",
+        "dnc (b)",
+        "dnc (c)",
+    ]
 
 
 def test_a_folder_that_is_not_a_run_is_refused_by_name(tmp_path, capsys):
