@@ -137,8 +137,24 @@ def parse_value(argument, text, like):
             f"Invalid `{argument}`: received {text!r}; expected a value of "
             f"type {type(like).__name__} (default {like!r})."
         ) from None
-    if like is None and text.lower() == "none":
+    if like is None:
+        return _parse_untyped(text)
+    return text
+
+
+def _parse_untyped(text):
+    """Parses a value for an option whose default (`None`) has no type.
+
+    `"none"` is `None`, an integer or a decimal number is one, and
+    anything else stays the text.
+    """
+    if text.strip().lower() == "none":
         return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
     return text
 
 

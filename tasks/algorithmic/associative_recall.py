@@ -26,8 +26,9 @@ class AssociativeRecall(BitTask):
     shift. See [Graves et al. 2014](https://arxiv.org/abs/1410.5401),
     section 4.3 (items of 3 six-bit vectors, 2 to 6 items in training).
 
-    `N` is drawn uniformly from `[min_items, difficulty]` for each sequence
-    (the difficulty is `max_items` unless a curriculum lowers it) and the
+    `N` is drawn uniformly from `[train_min_items, difficulty]` for each
+    training sequence (the difficulty is `max_items` unless a curriculum
+    lowers it), from `[min_items, max_items]` for each test sequence, and the
     queried position uniformly from the first `N - 1`. If another item
     happens to equal the queried one, its first bit is flipped, so the
     answer is never ambiguous.
@@ -56,14 +57,22 @@ class AssociativeRecall(BitTask):
         item_length: int. Vectors per item. Defaults to `3`.
         min_items: int. Fewest items, at least 2. Defaults to `2`.
         max_items: int. Most items in training. Defaults to `6`.
+        train_min_items: int or `None`. Fewest items in the `train` and
+            `validation` sequences, between `min_items` and `max_items`;
+            the test split keeps `min_items`. With two items the answer is
+            always the item just before the query, a shortcut a model can
+            learn instead of the lookup by content, so training from 3
+            items takes it away. `None` means `min_items`. Defaults to
+            `None`.
         generalisation_items: tuple of int. Each gives a held-out split
             `items_<N>` with exactly that many items. Defaults to
             `(7, 8, ..., 15)`.
         seed: int. Defaults to `0`.
         eval_size: int. Sequences per held-out split. Defaults to `1024`.
 
-    Splits: `train` (endless), `validation` (up to the current difficulty),
-    `test` (up to `max_items`), `items_<N>`.
+    Splits: `train` (endless), `validation` (from `train_min_items` up to
+    the current difficulty), `test` (from `min_items` up to `max_items`),
+    `items_<N>`.
 
     Example:
 
@@ -81,6 +90,7 @@ class AssociativeRecall(BitTask):
         item_length: int = 3,
         min_items: int = 2,
         max_items: int = 6,
+        train_min_items: int | None = None,
         generalisation_items: tuple[int, ...] = tuple(range(7, 16)),
         seed: int = 0,
         eval_size: int = 1024,
@@ -93,19 +103,28 @@ class AssociativeRecall(BitTask):
         self.min_items, self.max_items = self.check_size_range(
             "min_items", min_items, "max_items", max_items, minimum=2
         )
+        if train_min_items is None:
+            train_min_items = self.min_items
+        self.train_min_items = validation.check_int(
+            "train_min_items",
+            train_min_items,
+            minimum=self.min_items,
+            maximum=self.max_items,
+        )
         self.set_generalisation_sizes(
             "generalisation_items", generalisation_items, "items", minimum=2
         )
         self.spec = TaskSpec(
             modality="bits", input_dim=num_bits + 2, output_dim=num_bits
         )
-        self._init_difficulty(self.min_items, self.max_items)
+        self._init_difficulty(self.train_min_items, self.max_items)
 
     def items_range(self, split: str) -> tuple[tf.Tensor, tf.Tensor]:
         """Returns the `(fewest, most)` items of `split`, as tensors."""
-        return self.split_size_range(
-            split, self.min_items, self.max_items, "items"
-        )
+        fewest = self.min_items
+        if split in ("train", "validation"):
+            fewest = self.train_min_items
+        return self.split_size_range(split, fewest, self.max_items, "items")
 
     def make_batch(
         self, split: str, batch_size: tf.Tensor, seed: tf.Tensor
@@ -119,7 +138,7 @@ class AssociativeRecall(BitTask):
             choice_seed,
             uniform_integers([batch_size], count_seed, fewest, most),
             lambda: uniform_integers(
-                [batch_size], full_seed, self.min_items, self.max_items
+                [batch_size], full_seed, self.train_min_items, self.max_items
             ),
         )  # (B,)
         query = uniform_indices(query_seed, counts - 1)  # (B,)

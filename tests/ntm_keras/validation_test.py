@@ -29,6 +29,14 @@ def test_parse_value_follows_the_default_type():
         validation.parse_value("n", "ten", 3)
 
 
+def test_parse_value_reads_numbers_for_options_that_default_to_none():
+    assert validation.parse_value("k", "3", None) == 3
+    assert isinstance(validation.parse_value("k", "3", None), int)
+    assert validation.parse_value("k", "2e-3", None) == 0.002
+    assert validation.parse_value("k", "None", None) is None
+    assert validation.parse_value("k", "lstm", None) == "lstm"
+
+
 def test_check_overrides_rejects_unknown_and_wrong_type():
     defaults = {"units": 8, "modality": "bits"}
     with pytest.raises(ValueError, match="Did you mean 'units'"):

@@ -72,6 +72,25 @@ def test_item_counts_and_queried_positions_cover_their_ranges():
     assert set(positions) == {0, 1, 2, 3}
 
 
+def _item_counts(task, split, batches):
+    return {
+        len(_parse(task, row)[0])
+        for inputs, _, _ in task_batches(task, split, 64, batches)
+        for row in inputs
+    }
+
+
+def test_train_min_items_raises_the_training_floor_only():
+    task = tasks.get("associative_recall", train_min_items=4)
+    assert _item_counts(task, "train", 3) == {4, 5, 6}
+    assert _item_counts(task, "validation", 3) == {4, 5, 6}
+    assert _item_counts(task, "test", 3) == {2, 3, 4, 5, 6}
+    assert task.config()["train_min_items"] == 4
+    assert tasks.get("associative_recall").train_min_items == 2
+    # A curriculum lowers the difficulty no further than the training floor.
+    assert task.difficulty_range == (4, 6)
+
+
 def test_query_stays_unique_when_items_often_collide():
     # Items of one 2-bit vector: 4 possible values, so duplicates abound.
     task = tasks.get(
@@ -104,6 +123,9 @@ def test_generalisation_splits_have_one_item_count_each():
         ({"num_bits": -2}, ValueError, "num_bits"),
         ({"generalisation_items": (1,)}, ValueError, "generalisation_items"),
         ({"max_items": 4.0}, TypeError, "max_items"),
+        ({"train_min_items": 1}, ValueError, "train_min_items"),
+        ({"train_min_items": 7}, ValueError, "train_min_items"),
+        ({"train_min_items": 3.0}, TypeError, "train_min_items"),
     ],
 )
 def test_bad_options_raise_naming_the_argument(options, error, match):
