@@ -386,6 +386,9 @@ def main(argv=None):
         "batch_size": args.batch_size,
         "curriculum": args.curriculum,
         "task_defaults": family,
+        "task_option_defaults": registry.task_option_defaults(
+            args.model, args.task
+        ),
         "compile": {
             "learning_rate": args.learning_rate,
             "amsgrad": args.amsgrad,

@@ -24,6 +24,7 @@ from ntm_keras import validation
 from zoo import preset_store
 
 _MODELS = {}
+TASK_OPTIONS = "task"  # the key of a family's task options in task_defaults
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,7 +100,9 @@ def register(
             from a task name to such an option dict. Training options
             (`zoo.training.TRAINING_DEFAULTS`, e.g. `curriculum`,
             `batch_size`, `learning_rate`) that suit one task, used when
-            the model is built or trained for it unless the user sets them.
+            the model is built or trained for it unless the user sets them;
+            under the key `"task"`, a dict of the task's own options (see
+            `task_option_defaults`).
 
     Raises:
         ValueError: if `name` is taken or `defaults` names an unknown
@@ -195,6 +198,7 @@ def task_defaults(name, task_name):
     # without task defaults must not need (the JAX benchmark has none).
     from zoo.training import loop
 
+    options.pop(TASK_OPTIONS, None)  # see `task_option_defaults`
     unknown = sorted(set(options) - set(loop.TRAINING_DEFAULTS))
     if unknown:
         raise ValueError(
@@ -203,6 +207,33 @@ def task_defaults(name, task_name):
             f"{sorted(loop.TRAINING_DEFAULTS)}."
         )
     return options
+
+
+def task_option_defaults(name, task_name):
+    """The task options model `name` trains `task_name` with by default.
+
+    A family's task defaults may hold, under the key `"task"`, options of
+    the task itself that suit the model, e.g. `{"associative_recall":
+    {"task": {"train_min_items": 3}}}`. `zoo.training.split_overrides`
+    puts them below the user's own task overrides, so the command and the
+    benchmarks build the task with them; `tasks.get` alone does not.
+
+    Returns:
+        dict of task options, unparsed; empty when the family has none.
+
+    Raises:
+        TypeError: if the family's `"task"` entry is not a dict.
+    """
+    if task_name is None:
+        return {}
+    options = describe(name).task_options(task_name).get(TASK_OPTIONS, {})
+    if not isinstance(options, dict):
+        raise TypeError(
+            f"Invalid task options in the task defaults of model {name!r} "
+            f"for task {task_name!r}: received {options!r}; expected a dict "
+            "of task options."
+        )
+    return dict(options)
 
 
 def describe_task_defaults(pattern="*"):

@@ -137,6 +137,53 @@ def test_the_train_command_leaves_family_options_to_the_family(
     assert "unless the model family sets one for the task" in help_text
 
 
+def test_a_family_can_set_task_options_below_the_users(scratch_registry):
+    registry.register(
+        "scratch_task_options",
+        task_defaults={
+            "associative_recall": {
+                "batch_size": 4,
+                "task": {"train_min_items": 3},
+            }
+        },
+    )(_factory)
+    name, task = "scratch_task_options", "associative_recall"
+    # The task options stay out of the training options.
+    assert registry.task_defaults(name, task) == {"batch_size": 4}
+    assert registry.task_option_defaults(name, task) == {"train_min_items": 3}
+    assert registry.task_option_defaults(name, "copy") == {}
+    assert training.split_overrides(name, task, {}) == (
+        {},
+        {"train_min_items": 3},
+    )
+    config = training.make_config(name, task)
+    assert config["task"]["options"]["train_min_items"] == 3
+    assert config["task"]["options"]["min_items"] == 2
+    config = training.make_config(
+        name, task, overrides={"train_min_items": "4"}
+    )
+    assert config["task"]["options"]["train_min_items"] == 4
+    # `tasks.get` alone is the task as published.
+    assert tasks.get(task).train_min_items == 2
+    # A valid choice of the user's that clashes with the family's option
+    # says where that option came from.
+    with pytest.raises(ValueError, match=r"train_min_items.*trains task"):
+        training.make_config(name, task, overrides={"max_items": "2"})
+    # The user's own mistake keeps its plain error.
+    with pytest.raises(ValueError, match=r"min_items") as caught:
+        training.make_config(name, task, overrides={"min_items": "1"})
+    assert "trains task" not in str(caught.value)
+
+
+def test_a_family_task_options_entry_must_be_a_dict(scratch_registry):
+    registry.register(
+        "scratch_bad_task_options",
+        task_defaults={"copy": {"task": 3}},
+    )(_factory)
+    with pytest.raises(TypeError, match=r"received 3; expected a dict"):
+        training.split_overrides("scratch_bad_task_options", "copy", {})
+
+
 @pytest.mark.parametrize(
     "task_defaults, error, match",
     [

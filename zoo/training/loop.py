@@ -102,6 +102,9 @@ def split_overrides(model_name, task_name, overrides):
 
     A key that both take must be prefixed, `model.key` or `task.key`.
 
+    The family's task options for the task
+    (`zoo.registry.task_option_defaults`) sit below the user's.
+
     Returns:
         `(model_overrides, task_overrides)`, two dicts of unparsed values.
     """
@@ -131,7 +134,36 @@ def split_overrides(model_name, task_name, overrides):
                 f"{task_name!r} take {valid}."
                 f"{validation.did_you_mean(bare, valid)}"
             )
+    family = registry.task_option_defaults(model_name, task_name)
+    if family:
+        _check_family_task_options(
+            model_name, task_name, family, task_overrides
+        )
+        task_overrides = {**family, **task_overrides}
     return model_overrides, task_overrides
+
+
+def _check_family_task_options(model_name, task_name, family, user):
+    """Builds the task once, so that an error names the family's options.
+
+    A user's valid override (say a smaller `max_items`) can clash with an
+    option the family chose for them; the error must say where that came
+    from and how to change it. Errors of the user's options alone are left
+    to the build that follows.
+    """
+    try:
+        tasks.get(task_name, **{**family, **user})
+    except (TypeError, ValueError) as error:
+        try:
+            tasks.get(task_name, **user)
+        except (TypeError, ValueError):
+            return
+        shown = " ".join(f"--set {k}=..." for k in family)
+        raise type(error)(
+            f"{error} Model {model_name!r} trains task {task_name!r} with "
+            f"{family} unless told otherwise; to change that, set them "
+            f"yourself ({shown})."
+        ) from None
 
 
 def _check_training_options(options):
