@@ -46,6 +46,10 @@ def test_ntm_defaults_apply_to_the_measured_tasks_only():
         **small_batches,
     }
     assert registry.task_defaults("ntm", "associative_recall") == small_batches
+    assert registry.task_option_defaults("ntm", "associative_recall") == {
+        "train_min_items": 3
+    }
+    assert registry.task_option_defaults("ntm", "copy") == {}
     assert registry.task_defaults("ntm", "ngrams") == small_batches
     assert registry.task_defaults("ntm", "copy") == {}
     assert registry.task_defaults("ntm", "priority_sort") == {}
