@@ -26,12 +26,12 @@ class AssociativeRecall(BitTask):
     shift. See [Graves et al. 2014](https://arxiv.org/abs/1410.5401),
     section 4.3 (items of 3 six-bit vectors, 2 to 6 items in training).
 
-    `N` is drawn uniformly from `[train_min_items, difficulty]` for each
-    training sequence (the difficulty is `max_items` unless a curriculum
-    lowers it), from `[min_items, max_items]` for each test sequence, and the
-    queried position uniformly from the first `N - 1`. If another item
-    happens to equal the queried one, its first bit is flipped, so the
-    answer is never ambiguous.
+    `N` is drawn uniformly from `[max(min_items, train_min_items),
+    difficulty]` for each training sequence (the difficulty is `max_items`
+    unless a curriculum lowers it), from `[min_items, max_items]` for each
+    test sequence, and the queried position uniformly from the first
+    `N - 1`. If another item happens to equal the queried one, its first
+    bit is flipped, so the answer is never ambiguous.
 
     One example with `N = 3` items of 2 vectors of 2 bits (channel 2 is the
     item delimiter, channel 3 the query delimiter). The query is item 1,
@@ -58,8 +58,9 @@ class AssociativeRecall(BitTask):
         min_items: int. Fewest items, at least 2. Defaults to `2`.
         max_items: int. Most items in training. Defaults to `6`.
         train_min_items: int or `None`. Fewest items in the `train` and
-            `validation` sequences, between `min_items` and `max_items`;
-            the test split keeps `min_items`. With two items the answer is
+            `validation` sequences, at most `max_items`; a floor, so
+            training never has fewer than `min_items` either. The test
+            split keeps `min_items`. With two items the answer is
             always the item just before the query, a shortcut a model can
             learn instead of the lookup by content, so training from 3
             items takes it away. `None` means `min_items`. Defaults to
@@ -106,24 +107,24 @@ class AssociativeRecall(BitTask):
         if train_min_items is None:
             train_min_items = self.min_items
         self.train_min_items = validation.check_int(
-            "train_min_items",
-            train_min_items,
-            minimum=self.min_items,
-            maximum=self.max_items,
+            "train_min_items", train_min_items, minimum=2, maximum=max_items
         )
+        # A floor: a larger `min_items` (e.g. one set to test a trained
+        # model on 12 items) raises it.
+        self._train_floor = max(self.min_items, self.train_min_items)
         self.set_generalisation_sizes(
             "generalisation_items", generalisation_items, "items", minimum=2
         )
         self.spec = TaskSpec(
             modality="bits", input_dim=num_bits + 2, output_dim=num_bits
         )
-        self._init_difficulty(self.train_min_items, self.max_items)
+        self._init_difficulty(self._train_floor, self.max_items)
 
     def items_range(self, split: str) -> tuple[tf.Tensor, tf.Tensor]:
         """Returns the `(fewest, most)` items of `split`, as tensors."""
         fewest = self.min_items
         if split in ("train", "validation"):
-            fewest = self.train_min_items
+            fewest = self._train_floor
         return self.split_size_range(split, fewest, self.max_items, "items")
 
     def make_batch(
@@ -138,7 +139,7 @@ class AssociativeRecall(BitTask):
             choice_seed,
             uniform_integers([batch_size], count_seed, fewest, most),
             lambda: uniform_integers(
-                [batch_size], full_seed, self.train_min_items, self.max_items
+                [batch_size], full_seed, self._train_floor, self.max_items
             ),
         )  # (B,)
         query = uniform_indices(query_seed, counts - 1)  # (B,)

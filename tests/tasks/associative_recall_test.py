@@ -89,6 +89,11 @@ def test_train_min_items_raises_the_training_floor_only():
     assert tasks.get("associative_recall").train_min_items == 2
     # A curriculum lowers the difficulty no further than the training floor.
     assert task.difficulty_range == (4, 6)
+    # A floor: a larger min_items (a trained model tested on 5-6 items)
+    # raises it without an error.
+    task = tasks.get("associative_recall", min_items=5, train_min_items=3)
+    assert _item_counts(task, "train", 2) == {5, 6}
+    assert _item_counts(task, "test", 2) == {5, 6}
 
 
 def test_query_stays_unique_when_items_often_collide():
