@@ -5,7 +5,13 @@ import pytest
 from babi_testing import babi_data_dir, fixture_text, real_babi_dir, stub_story
 
 import tasks
-from tasks.language import babi, babi_builder, babi_format, data_directory
+from tasks.language import (
+    babi,
+    babi_builder,
+    babi_format,
+    babi_task1_rules,
+    data_directory,
+)
 
 
 @pytest.fixture(scope="module")
@@ -327,22 +333,6 @@ def test_real_10k_task_3_training_file_falls_back_to_1k():
     assert files[(1, "train")].parent.name == "en-10k"
 
 
-def _answer_by_rule(words):
-    """Answers a task 1 question from its input words, as a person would.
-
-    Returns `(the place of the person asked about, the last place
-    mentioned)`: each statement is `<person> <verb> to the <place> .`.
-    """
-    places, last_place, person = {}, None, None
-    for i, word in enumerate(words):
-        if word == "." and i >= 2 and words[i - 2] == "the":
-            start = max(j for j in range(i) if j == 0 or words[j - 1] == ".")
-            places[words[start]] = last_place = words[i - 1]
-        if word == "where":
-            person = words[i + 2]
-    return places.get(person), last_place
-
-
 def test_real_task_1_inputs_hold_every_answer_and_the_last_place_is_half(
     real_task,
 ):
@@ -359,10 +349,9 @@ def test_real_task_1_inputs_hold_every_answer_and_the_last_place_is_half(
                 continue
             words = real_task.decode([t for t in x if t != babi.PAD])
             (answer,) = real_task.decode(y[m > 0])
-            person_rule, last_place = _answer_by_rule(words)
             count += 1
-            right += person_rule == answer
-            shortcut += last_place == answer
+            right += babi_task1_rules.person_rule(words) == answer
+            shortcut += babi_task1_rules.last_place_rule(words) == answer
     assert count == 1000
     assert right == 1000
     assert 0.4 < shortcut / count < 0.65
