@@ -20,7 +20,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 
 import tasks  # noqa: E402
-from tasks.language import babi, babi_task1_rules  # noqa: E402
+from tasks.language import babi_task1_rules  # noqa: E402
 from zoo.training import checkpointing, run_files  # noqa: E402
 
 
@@ -35,19 +35,12 @@ def agreement(model, task, batch_size=100):
         ),
         0,
     )
-    for inputs, targets, mask, numbers in task.question_dataset(
-        "test", batch_size
+    for inputs, questions in babi_task1_rules.task1_batches(
+        task, "test", batch_size
     ):
         logits = model.predict(inputs, verbose=0)  # (B, T, V)
-        for x, y, m, out, number in zip(
-            inputs.numpy(), targets.numpy(), mask.numpy(), logits, numbers
-        ):
-            if int(number) != 1:
-                continue
-            step = int(np.flatnonzero(m)[0])  # task 1: one answer word
-            (guess,) = task.decode([int(np.argmax(out[step]))])
-            (answer,) = task.decode(y[m > 0])
-            words = task.decode([t for t in x if t != babi.PAD])
+        for row, words, answer, step in questions:
+            (guess,) = task.decode([int(np.argmax(logits[row, step]))])
             shortcut = babi_task1_rules.last_place_rule(words)
             counts["questions"] += 1
             counts["model_right"] += guess == answer

@@ -7,6 +7,8 @@ answers as a person would, with the last place of the person asked about;
 is right whenever that person moved last (about half the questions).
 """
 
+from tasks.language import babi
+
 
 def _statements(words):
     """Yields `(person, place)` for each statement, in story order."""
@@ -42,3 +44,31 @@ def last_place_rule(words):
     for _, place in _statements(words):
         last = place
     return last
+
+
+def task1_batches(task, split="test", batch_size=100):
+    """Yields each batch of a split with its task 1 questions, decoded.
+
+    Args:
+        task: a `Babi` task that includes task 1.
+        split: str. A split name.
+        batch_size: int.
+
+    Yields:
+        `(inputs, questions)`: the `(B, T)` input ids of the batch, as the
+        model reads them, and a list of `(row, words, answer, step)` for
+        its task 1 questions: the row in the batch, the input's words
+        (padding left out), the answer word and its answer step.
+    """
+    for inputs, targets, mask, numbers in task.question_dataset(
+        split, batch_size
+    ):
+        questions = []
+        rows = zip(inputs.numpy(), targets.numpy(), mask.numpy(), numbers)
+        for row, (x, y, m, number) in enumerate(rows):
+            if int(number) != 1:
+                continue
+            (step,) = m.nonzero()[0]  # task 1: one answer word
+            words = task.decode([t for t in x if t != babi.PAD])
+            questions.append((row, words, task.decode([y[step]])[0], step))
+        yield inputs, questions
