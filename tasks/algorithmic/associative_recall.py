@@ -71,9 +71,9 @@ class AssociativeRecall(BitTask):
         seed: int. Defaults to `0`.
         eval_size: int. Sequences per held-out split. Defaults to `1024`.
 
-    Splits: `train` (endless), `validation` (from `train_min_items` up to
-    the current difficulty), `test` (from `min_items` up to `max_items`),
-    `items_<N>`.
+    Splits: `train` (endless), `validation` (the training floor, `max(
+    min_items, train_min_items)`, up to the current difficulty), `test`
+    (from `min_items` up to `max_items`), `items_<N>`.
 
     Example:
 
