@@ -233,17 +233,41 @@ def results_from_log(path):
     The log holds a JSON line per evaluation and one per finished seed
     (without its curve); a seed still running when the log ends is left
     out.
+
+    Raises:
+        ValueError: if the log cannot be read, holds a line that starts
+            like JSON but is not (the last line may be cut off: a killed
+            run), or no seed finished in it.
     """
+    try:
+        text = pathlib.Path(path).read_text()
+    except (OSError, UnicodeDecodeError) as error:
+        message = f"cannot read the log {str(path)!r}: {error}"
+        raise ValueError(message) from None
     results, curve = [], []
-    for line in pathlib.Path(path).read_text().splitlines():
+    lines = text.splitlines()
+    for number, line in enumerate(lines, start=1):
         if not line.startswith("{"):
             continue
-        record = json.loads(line)
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            if number == len(lines):
+                break  # the run was killed while writing its last line
+            raise ValueError(
+                f"line {number} of {str(path)!r} is not a JSON record: "
+                f"{line[:80]!r}"
+            ) from None
         if "seed" in record:
             results.append({**record, "curve": curve})
             curve = []
         elif "sequences" in record:
             curve.append(record)
+    if not results:
+        raise ValueError(
+            f"no seed finished in {str(path)!r} (a seed still running when "
+            "the log ends is left out)"
+        )
     return results
 
 
@@ -374,6 +398,11 @@ def main(argv=None):
         args.batch_size = family.get(
             "batch_size", training.TRAINING_DEFAULTS["batch_size"]
         )
+    if args.from_log:
+        try:  # before anything is written
+            logged = results_from_log(args.from_log)
+        except ValueError as error:
+            parser.error(f"--from-log: {error}")
     out = pathlib.Path(args.out) if args.out else None
     if out:
         out.mkdir(parents=True, exist_ok=True)
@@ -400,7 +429,7 @@ def main(argv=None):
     }
     if args.from_log:
         report["rebuilt_from_log"] = args.from_log
-        report["results"] = results_from_log(args.from_log)
+        report["results"] = logged
         report["summary"] = summarise(report["results"], args.budget)
         write_report(report, out)
         print(json.dumps(report["summary"], indent=2))

@@ -87,3 +87,23 @@ def test_results_from_log_keeps_finished_seeds_with_their_curves(tmp_path):
     (result,) = convergence.results_from_log(log)
     assert result["seed"] == 0 and result["curve"] == points
     assert result["converged_at_sequences"] == 6400
+
+
+def test_results_from_log_names_the_log_when_it_cannot_give_results(
+    tmp_path,
+):
+    log = tmp_path / "run.log"
+    with pytest.raises(ValueError, match=r"cannot read the log .*run\.log"):
+        convergence.results_from_log(log)
+    running = {"sequences": 3200, "bit_errors_per_sequence": 5.0}
+    log.write_text(json.dumps(running) + "\n")
+    with pytest.raises(ValueError, match=r"no seed finished in .*run\.log"):
+        convergence.results_from_log(log)
+    finished = {"seed": 0, "converged_at_sequences": 3200, "relapses": []}
+    log.write_text(f'{{"sequences": 32\n{json.dumps(finished)}\n')
+    with pytest.raises(ValueError, match=r"line 1 of .* not a JSON record"):
+        convergence.results_from_log(log)
+    # A run killed while writing leaves its last line cut off: skipped.
+    log.write_text(f'{json.dumps(finished)}\n{{"sequences": 64')
+    (result,) = convergence.results_from_log(log)
+    assert result["seed"] == 0 and result["curve"] == []
