@@ -239,3 +239,14 @@ def test_train_records_the_values_used(tmp_path):
     assert config["compile"]["learning_rate"] == 3e-3
     assert config["compile"]["amsgrad"] is True
     assert config["training"]["curriculum"] == "doubling"
+
+
+def test_dnc_trains_copy_in_batches_of_8_and_its_tiny_twin_does_not():
+    small_batches = {"batch_size": 8, "steps_per_epoch": 400}
+    assert registry.task_defaults("dnc", "copy") == small_batches
+    assert registry.task_defaults("dnc", "associative_recall") == {}
+    assert registry.task_defaults("dnc_tiny", "copy") == {}
+    config = training.make_config("dnc", "copy")["training"]
+    assert (config["batch_size"], config["steps_per_epoch"]) == (8, 400)
+    config = training.make_config("dnc", "copy", batch_size=32)["training"]
+    assert config["batch_size"] == 32
