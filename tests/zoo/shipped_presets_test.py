@@ -32,17 +32,21 @@ def test_the_ntm_ships_a_copy_preset():
     assert "copy" in zoo.presets("ntm")
 
 
+def mean_bit_errors(model, task, count):
+    """Mean bit errors per sequence of `model` on `count` test sequences."""
+    inputs, targets, mask = next(iter(task.dataset("test", count)))
+    predictions = model.predict(inputs, verbose=0)
+    wrong = (predictions > 0.5) != (targets.numpy() > 0.5)
+    return np.mean(np.sum(wrong * mask.numpy()[..., None], axis=(1, 2)))
+
+
 @pytest.mark.parametrize(("name", "preset"), SHIPPED)
 def test_preset_solves_its_task_on_held_out_sequences(name, preset):
     info = preset_store.preset_info(name, preset)
     task = tasks.get(info["task"]["name"], **info["task"]["options"])
     model = zoo.get(name, preset=preset)
-    inputs, targets, mask = next(iter(task.dataset("test", 64)))
-    predictions = model.predict(inputs, verbose=0)
-    wrong = (predictions > 0.5) != (targets.numpy() > 0.5)
-    errors = np.sum(wrong * mask.numpy()[..., None], axis=(1, 2))
     # Learned means <= 0.1 bit errors per sequence (DESIGN.md).
-    assert np.mean(errors) <= 0.1
+    assert mean_bit_errors(model, task, 64) <= 0.1
 
 
 def test_ntm_copy_preset_copies_twice_its_training_length():
@@ -51,11 +55,7 @@ def test_ntm_copy_preset_copies_twice_its_training_length():
     # (the preset: 0.016 on 256 test sequences).
     model = zoo.get("ntm", preset="copy")
     task = tasks.get("copy", min_length=40, max_length=40)
-    inputs, targets, mask = next(iter(task.dataset("test", 32)))
-    predictions = model.predict(inputs, verbose=0)
-    wrong = (predictions > 0.5) != (targets.numpy() > 0.5)
-    errors = np.sum(wrong * mask.numpy()[..., None], axis=(1, 2))
-    assert np.mean(errors) <= 1.0
+    assert mean_bit_errors(model, task, 32) <= 1.0
 
 
 def test_ntm_copy_preset_runs_with_a_bigger_memory():
@@ -77,11 +77,7 @@ def test_dnc_copy_preset_copies_longer_sequences_with_more_slots():
     # copy them with few errors, as a learned algorithm would.
     model = zoo.get("dnc", preset="copy", memory_size=64)
     task = tasks.get("copy", min_length=30, max_length=30)
-    inputs, targets, mask = next(iter(task.dataset("test", 16)))
-    predictions = model.predict(inputs, verbose=0)
-    wrong = (predictions > 0.5) != (targets.numpy() > 0.5)
-    errors = np.sum(wrong * mask.numpy()[..., None], axis=(1, 2))
-    assert np.mean(errors) <= 1.0
+    assert mean_bit_errors(model, task, 16) <= 1.0
 
 
 def test_the_language_model_ships_a_tiny_shakespeare_preset():
