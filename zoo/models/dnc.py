@@ -4,7 +4,7 @@ import keras
 
 from ntm_keras import memory
 from zoo.models import sequence_io
-from zoo.models.ntm import NTM_COMPILE_DEFAULTS
+from zoo.models.ntm import NTM_COMPILE_DEFAULTS, SMALL_BATCHES
 from zoo.registry import register
 
 # The NTM's measured choices (zoo/models/ntm.py: XLA and AMSGrad, with the
@@ -17,7 +17,7 @@ DNC_COMPILE_DEFAULTS = NTM_COMPILE_DEFAULTS
 # 16,000 sequences to converge against 35,200 in batches of 32, 5 of 5,
 # and no relapse in the 51,200 sequences watched after seed 0 converged
 # (the NTM relapsed there at 1e-3). An epoch keeps its 3,200 sequences.
-DNC_TASK_DEFAULTS = {"copy": {"batch_size": 8, "steps_per_epoch": 400}}
+DNC_TASK_DEFAULTS = {"copy": SMALL_BATCHES}
 
 
 @register(
