@@ -196,18 +196,27 @@ def add_training_options(parser, *, steps, eval_every):
     parser.add_argument("--eval-every", type=int, default=eval_every)
     parser.add_argument("--eval-size", type=int, default=256)
     parser.add_argument("--batch-size", type=int, default=32)
+    add_compile_option(
+        parser, "transformer_lm and ntm on, the memory Transformers off"
+    )
+
+
+def add_compile_option(parser, defaults):
+    """Adds `--jit-compile`; `defaults` says which families use XLA."""
     parser.add_argument(
         "--jit-compile",
-        choices=("default", "on", "off"),
+        choices=("default", "on", "off", "eager"),
         default="default",
-        help="XLA for every model: the family's default (transformer_lm "
-        "and ntm on, the memory Transformers off), on or off",
+        help=f"XLA for every model: the family's default ({defaults}), on "
+        "or off; eager: no tracing at all (slow steps, for debugging and "
+        "the tests)",
     )
 
 
 def _jit_compile(args):
     """The `jit_compile` compile override of `--jit-compile`, or None."""
-    return {"default": None, "on": True, "off": False}[args.jit_compile]
+    modes = {"default": None, "on": True, "off": False, "eager": False}
+    return modes[args.jit_compile]
 
 
 def build(name, task, args):
@@ -243,6 +252,7 @@ def build(name, task, args):
             model_overrides=overrides,
             compile_overrides=compile_overrides,
         )
+        model.run_eagerly = args.jit_compile == "eager"
         return model, overrides
     # segment_transformer: the decoder on each window, compiled like it.
     config = zoo.resolve_config("transformer_lm", task, **overrides)
@@ -257,6 +267,7 @@ def build(name, task, args):
     if compile_overrides["jit_compile"] is not None:
         options["jit_compile"] = compile_overrides["jit_compile"]
     zoo.compile_for_task(model, task, **options)
+    model.run_eagerly = args.jit_compile == "eager"
     return model, dict(overrides, window=args.window)
 
 

@@ -415,12 +415,8 @@ def parse_arguments(argv=None):
     parser.add_argument("--timing-warmup", type=int, default=5)
     parser.add_argument("--timing-steps", type=int, default=10)
     parser.add_argument("--timing-rounds", type=int, default=5)
-    parser.add_argument(
-        "--jit-compile",
-        choices=("default", "on", "off"),
-        default="default",
-        help="XLA: the family's default (transformer_lm on, "
-        "ntm_transformer off), on or off",
+    experiment.add_compile_option(
+        parser, "transformer_lm on, ntm_transformer off"
     )
     args = parser.parse_args(argv)
     experiment.check_run_options(args, MODELS)

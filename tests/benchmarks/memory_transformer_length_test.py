@@ -18,7 +18,7 @@ TINY = [
     "--baseline-feed-forward-dim", "8", "--word-size", "4",
     "--num-bits", "2", "--max-length", "2", "--test-lengths", "4,3",
     "--memory-size", "4", "--ntm-memory-size", "4", "--window", "2",
-    "--batch-size", "2", "--eval-size", "4", "--jit-compile", "off",
+    "--batch-size", "2", "--eval-size", "4", "--jit-compile", "eager",
 ]  # fmt: skip
 
 

@@ -15,7 +15,7 @@ TINY = [
     "--baseline-feed-forward-dim", "8", "--memory-size", "4",
     "--word-size", "4", "--num-bits", "2", "--item-length", "1",
     "--max-items", "2", "--window", "4", "--batch-size", "2",
-    "--eval-size", "4", "--jit-compile", "off",
+    "--eval-size", "4", "--jit-compile", "eager",
 ]  # fmt: skip
 
 

@@ -18,7 +18,7 @@ TINY = [
     "--characters-per-step", "16", "--eval-characters", "32",
     "--num-layers", "1", "--model-dim", "8", "--num-heads", "2",
     "--feed-forward-dim", "8", "--baseline-feed-forward-dim", "20",
-    "--memory-size", "4", "--word-size", "4", "--jit-compile", "off",
+    "--memory-size", "4", "--word-size", "4", "--jit-compile", "eager",
     "--timing-warmup", "1", "--timing-steps", "1", "--timing-rounds", "1",
 ]  # fmt: skip
 
