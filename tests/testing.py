@@ -116,23 +116,35 @@ def load_in_fresh_process(entries):
     return json.loads(line[-1].removeprefix("RESULTS="))
 
 
-def run_saving_test(model, inputs, directory):
-    """Saves `model`, reloads it in a fresh process and compares.
+def run_saving_test(models, inputs, directory):
+    """Saves each of `models`, reloads them in one fresh process, compares.
 
-    Checks that the reloaded model has the same config and predictions within
-    1e-6, with only `import ntm_keras` and safe mode.
+    Checks that each reloaded model has the same config and predictions
+    within 1e-6, with only `import ntm_keras` and safe mode.
+
+    Args:
+        models: a `keras.Model` or a list of them (distinct names), which
+            all take `inputs`.
+        inputs: array, the models' input.
+        directory: where the `.keras` and `.npz` files go.
     """
-    path = pathlib.Path(directory) / f"{model.name}.keras"
-    arrays = pathlib.Path(directory) / f"{model.name}.npz"
-    # Called eagerly, as the fresh process does: `predict` traces.
-    expected = keras.ops.convert_to_numpy(model(inputs))
-    model.save(path)
-    np.savez(arrays, inputs=inputs, expected=expected)
-    loaded = load_in_fresh_process([{"path": str(path), "arrays": str(arrays)}])
-    entry = loaded[str(path)]
-    assert entry["max_difference"] <= 1e-6
-    original = json.loads(json.dumps(model.get_config(), default=str))
-    assert entry["config"] == original
+    models = models if isinstance(models, (list, tuple)) else [models]
+    entries, configs = [], {}
+    for model in models:
+        path = pathlib.Path(directory) / f"{model.name}.keras"
+        arrays = pathlib.Path(directory) / f"{model.name}.npz"
+        # Called eagerly, as the fresh process does: `predict` traces.
+        expected = keras.ops.convert_to_numpy(model(inputs))
+        model.save(path)
+        np.savez(arrays, inputs=inputs, expected=expected)
+        entries.append({"path": str(path), "arrays": str(arrays)})
+        configs[str(path)] = model.get_config()
+    loaded = load_in_fresh_process(entries)
+    assert sorted(loaded) == sorted(configs)
+    for path, config in configs.items():
+        assert loaded[path]["max_difference"] <= 1e-6, path
+        original = json.loads(json.dumps(config, default=str))
+        assert loaded[path]["config"] == original, path
 
 
 def run_cli(*arguments, cwd=None, timeout=600):

@@ -9,7 +9,7 @@ import tensorflow as tf
 
 from ntm_keras import inspect
 from ntm_keras.memory import DNCCell, reset_state
-from testing import load_in_fresh_process, tensorflow_only
+from testing import run_saving_test, tensorflow_only
 
 SMALL = dict(controller_units=6, memory_size=5, word_size=4, num_read_heads=2)
 OPTIONS = {
@@ -265,22 +265,14 @@ def _model(name, **options):
 
 def test_models_save_and_load_with_identical_predictions(tmp_path):
     data = np.random.default_rng(0).normal(size=(2, 5, 3)).astype("float32")
-    entries = []
-    models = {
-        "dnc_dense": _model("dnc_dense", controller_layers=2),
-        "dnc_all_options": _model(
+    models = [
+        _model("dnc_dense", controller_layers=2),
+        _model(
             "dnc_all_options",
             **{k: v for o in OPTIONS.values() for k, v in o.items()},
         ),
-    }
-    for name, model in models.items():
-        path, arrays = tmp_path / f"{name}.keras", tmp_path / f"{name}.npz"
-        model.save(path)
-        np.savez(arrays, inputs=data, expected=model.predict(data, verbose=0))
-        entries.append({"path": str(path), "arrays": str(arrays)})
-    results = load_in_fresh_process(entries)
-    for entry in entries:
-        assert results[entry["path"]]["max_difference"] <= 1e-6
+    ]
+    run_saving_test(models, data, tmp_path)
 
 
 @pytest.mark.parametrize("options", [{}, OPTIONS["sparse_links"]])

@@ -189,6 +189,8 @@ def test_zoo_sizes_and_compiles_lstm_tiny_for_the_task(name):
     model = zoo.get("lstm_tiny", task=task)
     assert model.inputs[0].shape[-1] == task.spec.input_dim
     assert model.outputs[0].shape[-1] == task.spec.output_dim
+    # Eagerly: tracing the step costs more than the step checks.
+    model.run_eagerly = True
     history = model.fit(
         task.dataset("train", 4), steps_per_epoch=2, epochs=1, verbose=0
     )

@@ -214,6 +214,8 @@ print("RESULT=" + json.dumps(result))
 def test_saved_model_keeps_the_bayes_metric_with_only_ntm_keras(tmp_path):
     task = tasks.get("ngrams", context_length=3, min_length=12, max_length=12)
     model = zoo.get("lstm_tiny", task=task)
+    # Eagerly: tracing the step costs more than the step checks.
+    model.run_eagerly = True
     model.fit(task.dataset("train", 4), steps_per_epoch=1, verbose=0)
     inputs, targets, mask = task_batches(task, "validation", 8, 1)[0]
     expected = model.evaluate(
