@@ -159,27 +159,30 @@ def run_cli(*arguments, cwd=None, timeout=600):
     )
 
 
-def run_main(capsys, *arguments):
+def run_main(*arguments):
     """Runs `zoo.cli.main(ARGUMENTS)` in this process, like `run_cli`.
 
-    Much faster than a subprocess (no second TensorFlow import) for quick
-    commands and bad input; `capsys` is pytest's fixture.
+    Much faster than a subprocess (no second TensorFlow import), and usable
+    in module-scoped fixtures: it captures `sys.stdout` and `sys.stderr`
+    itself.
 
     Returns:
         An object with `returncode`, `stdout` and `stderr`, as `run_cli`.
     """
+    import contextlib
+    import io
     import types
 
     from zoo import cli
 
-    capsys.readouterr()  # drop what came before
-    try:
-        code = cli.main([str(argument) for argument in arguments])
-    except SystemExit as exit:  # argparse's own errors
-        code = exit.code
-    captured = capsys.readouterr()
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = cli.main([str(argument) for argument in arguments])
+        except SystemExit as exit:  # argparse's own errors
+            code = exit.code
     return types.SimpleNamespace(
-        returncode=code or 0, stdout=captured.out, stderr=captured.err
+        returncode=code or 0, stdout=out.getvalue(), stderr=err.getvalue()
     )
 
 

@@ -84,10 +84,10 @@ def test_event_files_hold_the_expected_scalars(finished_run):
     assert event_tags(logs / "validation") >= EXPECTED_VALIDATION_TAGS
 
 
-def test_eval_writes_table_and_plot(finished_run, capsys):
+def test_eval_writes_table_and_plot(finished_run):
     run_dir, _ = finished_run
     result = run_main(
-        capsys, "eval", run_dir, "--lengths", "2,6", "--num-sequences", 16
+        "eval", run_dir, "--lengths", "2,6", "--num-sequences", 16
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "bit errors/seq" in result.stdout
@@ -97,11 +97,11 @@ def test_eval_writes_table_and_plot(finished_run, capsys):
     assert png.startswith(b"\x89PNG")
 
 
-def test_list_and_describe(capsys):
-    listing = run_main(capsys, "list")
+def test_list_and_describe():
+    listing = run_main("list")
     assert listing.returncode == 0
     assert "lstm_tiny" in listing.stdout and "copy" in listing.stdout
-    described = run_main(capsys, "describe", "lstm")
+    described = run_main("describe", "lstm")
     assert "units = 256" in described.stdout
 
 
@@ -140,11 +140,11 @@ def test_list_and_describe(capsys):
     ],
 )
 def test_bad_input_fails_clearly_and_writes_nothing(
-    tmp_path, capsys, arguments, message
+    tmp_path, arguments, message
 ):
     if arguments[0] == "train":
         arguments = (*arguments, "--log-dir", tmp_path)
-    result = run_main(capsys, *arguments)
+    result = run_main(*arguments)
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr

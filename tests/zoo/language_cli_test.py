@@ -7,7 +7,6 @@ import pytest
 from testing import (
     SHARED_DATA,
     event_tags,
-    run_cli,
     run_main,
     spa_eng_data_dir,
 )
@@ -23,7 +22,7 @@ def translation_run(tmp_path_factory):
     log_dir = tmp_path_factory.mktemp("runs")
     cache_dir = tmp_path_factory.mktemp("vocabularies")
     data_dir = spa_eng_data_dir(tmp_path_factory.mktemp("data"))
-    result = run_cli(
+    result = run_main(
         "train",
         "transformer_tiny",
         "--task",
@@ -66,10 +65,9 @@ def test_translation_run_logs_bleu_samples_and_attention_maps(translation_run):
     assert config["task"]["options"]["data_dir"] == str(data_dir.resolve())
 
 
-def test_translate_prints_greedy_and_beam_search(translation_run, capsys):
+def test_translate_prints_greedy_and_beam_search(translation_run):
     translation_run, _ = translation_run
     result = run_main(
-        capsys,
         "translate",
         translation_run,
         "I see.",
@@ -85,10 +83,10 @@ def test_translate_prints_greedy_and_beam_search(translation_run, capsys):
     assert lines[3] == "Good night."
 
 
-def test_translate_bleu_scores_a_split_and_writes_it(translation_run, capsys):
+def test_translate_bleu_scores_a_split_and_writes_it(translation_run):
     translation_run, _ = translation_run
     result = run_main(
-        capsys, "translate", translation_run, "--bleu", "--split", "validation"
+        "translate", translation_run, "--bleu", "--split", "validation"
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.startswith("BLEU on 5 validation pairs (beam width 4)")
@@ -106,17 +104,16 @@ def test_translate_bleu_scores_a_split_and_writes_it(translation_run, capsys):
         (("translate", "/nonexistent-run", "Hi."), "config.json"),
     ],
 )
-def test_bad_commands_fail_clearly(translation_run, capsys, arguments, message):
+def test_bad_commands_fail_clearly(translation_run, arguments, message):
     arguments = [a.format(run=translation_run[0]) for a in arguments]
-    result = run_main(capsys, *arguments)
+    result = run_main(*arguments)
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_missing_data_fails_clearly_and_writes_nothing(tmp_path, capsys):
+def test_missing_data_fails_clearly_and_writes_nothing(tmp_path):
     result = run_main(
-        capsys,
         "train",
         "transformer_tiny",
         "--task",
@@ -137,7 +134,7 @@ def language_model_run(tmp_path_factory):
         pytest.skip(f"{SHARED_DATA}/tiny_shakespeare/input.txt is missing")
     log_dir = tmp_path_factory.mktemp("runs")
     tfds_dir = tmp_path_factory.mktemp("tfds")
-    result = run_cli(
+    result = run_main(
         "train",
         "transformer_lm_tiny",
         "--task",
@@ -174,9 +171,8 @@ def test_language_model_run_logs_perplexity_text_and_attention(
     }
 
 
-def test_sample_continues_the_prompt(language_model_run, capsys):
+def test_sample_continues_the_prompt(language_model_run):
     result = run_main(
-        capsys,
         "sample",
         language_model_run,
         "--prompt",
@@ -193,18 +189,14 @@ def test_sample_continues_the_prompt(language_model_run, capsys):
     assert len(result.stdout.rstrip("\n")) >= 46 - 2  # sampled newlines
 
 
-def test_sample_rejects_characters_outside_the_vocabulary(
-    language_model_run, capsys
-):
-    result = run_main(
-        capsys, "sample", language_model_run, "--prompt", "ROMEO@"
-    )
+def test_sample_rejects_characters_outside_the_vocabulary(language_model_run):
+    result = run_main("sample", language_model_run, "--prompt", "ROMEO@")
     assert result.returncode == 2
     assert "Invalid `prompt`" in result.stderr and "'@'" in result.stderr
 
 
 def test_language_model_run_resumes(language_model_run):
-    result = run_cli("train", "--resume", language_model_run, "--epochs", 2)
+    result = run_main("train", "--resume", language_model_run, "--epochs", 2)
     assert result.returncode == 0, result.stderr[-3000:]
     last = json.loads(
         (language_model_run / "checkpoints" / "last.json").read_text()

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from testing import run_cli, run_main
+from testing import run_main
 
 QUICK = ("--steps-per-epoch", 3, "--epochs", 2, "--batch-size", 8)
 TASK_OPTIONS = {
@@ -26,7 +26,7 @@ def trained_run(request, tmp_path_factory):
         for option in (*TASK_OPTIONS[name], "eval_size=16")
         for part in ("--set", option)
     ]
-    result = run_cli(
+    result = run_main(
         "train",
         "lstm_tiny",
         "--task",
@@ -68,14 +68,12 @@ EVAL_SIZES = {
 }
 
 
-def test_eval_varies_each_task_along_its_own_axis(trained_run, capsys):
+def test_eval_varies_each_task_along_its_own_axis(trained_run):
     name, trained, run_dirs = trained_run
     assert trained.returncode == 0, trained.stderr[-3000:]
     (run_dir,) = run_dirs
     axis, sizes = EVAL_SIZES[name]
-    result = run_main(
-        capsys, "eval", run_dir, "--sizes", sizes, "--num-sequences", 8
-    )
+    result = run_main("eval", run_dir, "--sizes", sizes, "--num-sequences", 8)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.split()[0] == axis
     table = json.loads((run_dir / "eval" / "lengths.json").read_text())

@@ -5,7 +5,7 @@ import json
 import pytest
 from babi_testing import babi_data_dir
 
-from testing import run_cli, run_main
+from testing import run_main
 
 
 @pytest.fixture(scope="module")
@@ -13,7 +13,7 @@ def babi_run(tmp_path_factory):
     log_dir = tmp_path_factory.mktemp("runs")
     data_dir = babi_data_dir(tmp_path_factory.mktemp("data"))
     tfds_dir = tmp_path_factory.mktemp("tfds")
-    result = run_cli(
+    result = run_main(
         "train",
         "lstm_tiny",
         "--task",
@@ -38,8 +38,8 @@ def babi_run(tmp_path_factory):
     return run_dir
 
 
-def test_eval_of_a_babi_run_prints_and_writes_the_error_table(babi_run, capsys):
-    result = run_main(capsys, "eval", babi_run, "--split", "validation")
+def test_eval_of_a_babi_run_prints_and_writes_the_error_table(babi_run):
+    result = run_main("eval", babi_run, "--split", "validation")
     assert result.returncode == 0, result.stderr[-3000:]
     assert "bAbI validation error" in result.stdout
     assert "single-supporting-fact" in result.stdout

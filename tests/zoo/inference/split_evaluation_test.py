@@ -212,8 +212,8 @@ def test_a_translation_model_gets_bits_per_token(spa_eng_fixture):
     assert scores["num_sequences"] == num_sequences
 
 
-def test_eval_prints_the_table_and_where_it_wrote(run_copy, capsys):
-    result = run_main(capsys, "eval", run_copy, "--checkpoint", "last")
+def test_eval_prints_the_table_and_where_it_wrote(run_copy):
+    result = run_main("eval", run_copy, "--checkpoint", "last")
     assert result.returncode == 0, result.stderr[-3000:]
     written = json.loads((run_copy / "eval" / "splits-last.json").read_text())
     lines = result.stdout.splitlines()

@@ -4,13 +4,13 @@ import json
 
 import pytest
 
-from testing import event_tags, run_cli, run_main
+from testing import event_tags, run_main
 
 
 @pytest.fixture(scope="module")
 def ntm_run(tmp_path_factory):
     log_dir = tmp_path_factory.mktemp("runs")
-    result = run_cli(
+    result = run_main(
         "train",
         "ntm_tiny",
         "--task",
@@ -51,9 +51,8 @@ def test_memory_pictures_and_scalars_reach_tensorboard(ntm_run):
         assert scalar in names
 
 
-def test_eval_with_a_larger_memory(ntm_run, capsys):
+def test_eval_with_a_larger_memory(ntm_run):
     result = run_main(
-        capsys,
         "eval",
         ntm_run,
         "--lengths",

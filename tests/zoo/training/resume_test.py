@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from testing import clean_environment, run_cli
+from testing import clean_environment, run_main
 
 # With these settings the doubling curriculum raises the maximum length from
 # 2 to 4 after epoch 3, so the killed run must bring the level back.
@@ -57,7 +57,7 @@ def _wait_for_epoch(run_dir_parent, epoch, process, timeout=300):
 @pytest.fixture(scope="module")
 def uninterrupted(tmp_path_factory):
     log_dir = tmp_path_factory.mktemp("whole")
-    result = run_cli("train", *RUN, "--log-dir", log_dir)
+    result = run_main("train", *RUN, "--log-dir", log_dir)
     assert result.returncode == 0, result.stderr[-3000:]
     (run_dir,) = log_dir.iterdir()
     return _final(run_dir)
@@ -85,7 +85,7 @@ def test_killed_run_resumes_to_the_same_final_metrics(tmp_path, uninterrupted):
         process.wait()
     assert not (run_dir / "metrics.json").exists()
 
-    resumed = run_cli("train", "--resume", run_dir)
+    resumed = run_main("train", "--resume", run_dir)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     final = _final(run_dir)
     assert final["difficulty"] == uninterrupted["difficulty"]
