@@ -5,7 +5,7 @@ import pytest
 
 import tasks
 import zoo
-from testing import load_in_fresh_process
+from testing import run_saving_test
 
 TINY = zoo.list("*_tiny")
 
@@ -45,12 +45,12 @@ def test_every_tiny_entry_trains_one_step_and_survives_save_and_load(
     factories)."""
     task = _copy_task()
     inputs = next(iter(task.dataset("validation", 3)))[0].numpy()
-    entries, configs = [], {}
+    models = []
     for name in TINY:
+        model = zoo.build(name, task, compile_overrides={"jit_compile": False})
         # Eagerly: tracing a train step (with or without XLA) costs 2 to 12
         # seconds per model and tells nothing about saving; the traced and
         # compiled steps are trained in the learning and CLI tests.
-        model = zoo.build(name, task, compile_overrides={"jit_compile": False})
         model.run_eagerly = True
         before = [w.copy() for w in model.get_weights()]
         history = model.fit(
@@ -59,19 +59,8 @@ def test_every_tiny_entry_trains_one_step_and_survives_save_and_load(
         assert np.isfinite(history.history["loss"][0]), name
         after = model.get_weights()
         assert any(not np.allclose(a, b) for a, b in zip(before, after)), name
-        path = tmp_path / f"{name}.keras"
-        arrays = tmp_path / f"{name}.npz"
-        model.save(path)
-        np.savez(
-            arrays, inputs=inputs, expected=model.predict(inputs, verbose=0)
-        )
-        entries.append({"path": str(path), "arrays": str(arrays)})
-        configs[str(path)] = model.get_config()
-    results = load_in_fresh_process(entries)
-    for path, result in results.items():
-        assert result["max_difference"] <= 1e-6, path
-        assert result["config"]["name"] == configs[path]["name"]
-        assert len(result["config"]["layers"]) == len(configs[path]["layers"])
+        models.append(model)
+    run_saving_test(models, inputs, tmp_path)
 
 
 @pytest.mark.parametrize("clip_value", [0.5, 20.0])
