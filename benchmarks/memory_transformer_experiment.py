@@ -245,30 +245,37 @@ def build(name, task, args):
         )
     else:
         overrides = dict(sizes, feed_forward_dim=args.baseline_feed_forward_dim)
-    if name != "segment_transformer":
+    if name == "segment_transformer":
+        model = _segment_transformer(
+            task, overrides, compile_overrides, args.window
+        )
+        overrides = dict(overrides, window=args.window)
+    else:
         model = zoo.build(
             name,
             task,
             model_overrides=overrides,
             compile_overrides=compile_overrides,
         )
-        model.run_eagerly = args.jit_compile == "eager"
-        return model, overrides
-    # segment_transformer: the decoder on each window, compiled like it.
+    model.run_eagerly = args.jit_compile == "eager"
+    return model, overrides
+
+
+def _segment_transformer(task, overrides, compile_overrides, window):
+    """`transformer_lm` on each window of `window` steps, compiled like it."""
     config = zoo.resolve_config("transformer_lm", task, **overrides)
     inner = zoo.get("transformer_lm", **config)
     inputs = keras.Input((None, task.spec.input_dim), name="inputs")
     model = keras.Model(
         inputs,
-        SegmentLocal(inner, args.window, name="windows")(inputs),
+        SegmentLocal(inner, window, name="windows")(inputs),
         name="segment_transformer",
     )
     options = zoo.describe("transformer_lm").compile_options(config)
     if compile_overrides["jit_compile"] is not None:
         options["jit_compile"] = compile_overrides["jit_compile"]
     zoo.compile_for_task(model, task, **options)
-    model.run_eagerly = args.jit_compile == "eager"
-    return model, dict(overrides, window=args.window)
+    return model
 
 
 def bit_errors(model, dataset):

@@ -123,12 +123,11 @@ def run_saving_test(models, inputs, directory):
     within 1e-6, with only `import ntm_keras` and safe mode.
 
     Args:
-        models: a `keras.Model` or a list of them (distinct names), which
-            all take `inputs`.
+        models: a list of `keras.Model`s (distinct names), which all take
+            `inputs`.
         inputs: array, the models' input.
         directory: where the `.keras` and `.npz` files go.
     """
-    models = models if isinstance(models, (list, tuple)) else [models]
     entries, configs = [], {}
     for model in models:
         path = pathlib.Path(directory) / f"{model.name}.keras"

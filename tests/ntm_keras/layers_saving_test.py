@@ -32,4 +32,4 @@ def test_model_with_every_layer_reloads_with_only_ntm_keras(tmp_path):
     rng = np.random.default_rng(0)
     inputs = rng.integers(1, 11, size=(4, 6))
     model.fit(inputs, rng.integers(1, 11, size=(4, 6)), epochs=1, verbose=0)
-    run_saving_test(model, inputs, tmp_path)
+    run_saving_test([model], inputs, tmp_path)
