@@ -84,6 +84,11 @@ class NTMCell(keras.layers.Layer):
             sooner); `"keras"`: Keras's default initializers. Defaults to
             `"ntm"`.
         clip_value: float. Bound on the raw head controls. Defaults to `20`.
+        min_sharpening: float. Least sharpening exponent, `gamma_t =
+            min_sharpening + softplus(.)`. `1` is the paper's `gamma_t >= 1`;
+            `2` keeps a head that holds its place sharp enough not to slip
+            on sequences longer than it was trained on
+            (`notes/2026-12-03-copy-read-slip.md`). Defaults to `1`.
         seed: int. Seed of `memory_init="random"`. Defaults to `None`.
         **kwargs: base `Layer` arguments.
 
@@ -117,6 +122,7 @@ class NTMCell(keras.layers.Layer):
         memory_init="constant",
         initialization="ntm",
         clip_value=20.0,
+        min_sharpening=1.0,
         seed=None,
         **kwargs,
     ):
@@ -141,6 +147,7 @@ class NTMCell(keras.layers.Layer):
             "initialization", initialization, INITIALIZATIONS
         )
         validation.check_float("clip_value", clip_value, minimum=1e-3)
+        validation.check_float("min_sharpening", min_sharpening, minimum=1.0)
         if seed is not None:
             validation.check_int("seed", seed, minimum=0)
         # Under a mixed global policy (`mixed_float16`, `mixed_bfloat16`)
@@ -164,6 +171,7 @@ class NTMCell(keras.layers.Layer):
         self.memory_init = memory_init
         self.initialization = initialization
         self.clip_value = float(clip_value)
+        self.min_sharpening = float(min_sharpening)
         self.seed = seed
         self.num_heads = num_read_heads + num_write_heads
         self.control_sizes = _split_sizes(
@@ -374,7 +382,8 @@ class NTMCell(keras.layers.Layer):
             "shifts": ops.softmax(
                 ops.reshape(parts["shifts"], (-1, h, s)), axis=-1
             ),  # s_t
-            "sharpening": 1.0 + ops.softplus(parts["sharpening"]),  # >= 1
+            "sharpening": self.min_sharpening
+            + ops.softplus(parts["sharpening"]),  # gamma_t >= min_sharpening
             "erase": ops.sigmoid(ops.reshape(parts["erase"], (-1, v, w))),
             "add": ops.tanh(ops.reshape(parts["add"], (-1, v, w))),  # a_t
         }
@@ -463,6 +472,7 @@ class NTMCell(keras.layers.Layer):
                 "memory_init": self.memory_init,
                 "initialization": self.initialization,
                 "clip_value": self.clip_value,
+                "min_sharpening": self.min_sharpening,
                 "seed": self.seed,
             }
         )

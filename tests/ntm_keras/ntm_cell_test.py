@@ -199,6 +199,7 @@ def test_config_round_trip_is_json_equal():
         seed=4,
         controller="feedforward",
         controller_layers=2,
+        min_sharpening=2.0,
         **SMALL,
     )
     restored = NTMCell.from_config(cell.get_config())
@@ -274,6 +275,9 @@ def test_trace_reports_weightings_that_sum_to_one():
         ({"controller": "gru"}, ValueError, "controller"),
         ({"memory_init": "zeros"}, ValueError, "memory_init"),
         ({"initialization": "he"}, ValueError, "initialization"),
+        ({"min_sharpening": 0.5}, ValueError, "min_sharpening"),
+        ({"min_sharpening": float("nan")}, ValueError, "min_sharpening"),
+        ({"min_sharpening": "2"}, TypeError, "min_sharpening"),
     ],
 )
 def test_bad_arguments_raise_naming_the_argument(kwargs, error, match):

@@ -83,6 +83,7 @@ def ntm(
     memory_init: str = "constant",
     initialization: str = "ntm",
     clip_value: float = 20.0,
+    min_sharpening: float = 1.0,
     name: str = "ntm",
 ) -> keras.Model:
     """Builds an NTM: `NTMCell` in `keras.layers.RNN`, then a `Dense` layer.
@@ -108,6 +109,7 @@ def ntm(
         memory_init=memory_init,
         initialization=initialization,
         clip_value=clip_value,
+        min_sharpening=min_sharpening,
         name="ntm_cell",
     )
     output_arguments = {}

@@ -76,3 +76,18 @@ def test_ntm_factory_passes_the_head_clip_to_its_cell(clip_value):
     bound = np.log1p(np.exp(clip_value))
     assert strengths.max() <= bound + 1e-5
     assert strengths.max() >= bound - 1e-3
+
+
+@pytest.mark.parametrize("min_sharpening", [1.0, 2.5])
+def test_ntm_sharpening_exponents_start_at_min_sharpening(min_sharpening):
+    model = zoo.get("ntm_tiny", min_sharpening=min_sharpening)
+    cell = model.get_layer("ntm").cell
+    # Huge controller outputs put raw controls at +-20: the exponents lie
+    # between min_sharpening + softplus(-20) and min_sharpening + 20.
+    rng = np.random.default_rng(0)
+    output = 1e3 * rng.standard_normal((64, cell.controller_units))
+    sharpening = np.asarray(
+        cell.controls(output.astype("float32"))["sharpening"]
+    )
+    assert sharpening.min() == pytest.approx(min_sharpening, abs=1e-6)
+    assert sharpening.max() == pytest.approx(min_sharpening + 20.0, abs=1e-4)

@@ -1,0 +1,66 @@
+import numpy as np
+import pytest
+
+import tasks
+import zoo
+from benchmarks import copy_read_offset
+
+
+def test_summarise_groups_sequences_by_offset():
+    found = {
+        "offset": np.array([0, 0, -1, 0, 1]),
+        "bit_errors": np.array([0, 2, 250, 0, 100]),
+        "peak": np.array([0.5, 0.7, 0.9, 0.7, 0.7]),
+        "slip_step": np.array([-1, 7, 30, -1, 12]),
+    }
+    summary = copy_read_offset.summarise(found)
+    assert summary["sequences"] == 5
+    assert summary["mean_bit_errors"] == pytest.approx(352 / 5)
+    assert summary["held_place"] == 0.6
+    assert summary["mean_peak_at_last_input"] == pytest.approx(0.7)
+    assert summary["by_offset"] == [
+        {
+            "offset": -1,
+            "sequences": 1,
+            "mean_bit_errors": 250.0,
+            "slip_steps": [30],
+        },
+        {
+            "offset": 0,
+            "sequences": 3,
+            "mean_bit_errors": 0.667,
+            "slip_steps": [7],
+        },
+        {
+            "offset": 1,
+            "sequences": 1,
+            "mean_bit_errors": 100.0,
+            "slip_steps": [12],
+        },
+    ]
+
+
+def test_read_offsets_count_the_errors_the_metric_counts():
+    task = tasks.get("copy", generalisation_lengths=(3,), eval_size=8)
+    model = zoo.get("ntm_tiny", task, memory_size=8)
+    inputs, targets, mask = next(iter(task.dataset("length_3", 8)))
+    found = copy_read_offset.read_offsets(model, inputs, targets)
+    assert found["offset"].shape == found["bit_errors"].shape == (8,)
+    assert np.all((-4 < found["offset"]) & (found["offset"] <= 4))
+    assert np.all((0 < found["peak"]) & (found["peak"] <= 1))
+    assert np.all((-1 <= found["slip_step"]) & (found["slip_step"] <= 3))
+    held = found["slip_step"] < 0
+    assert np.all(found["offset"][held] == 0)
+    model.run_eagerly = True  # tracing would only cost time
+    metrics = model.evaluate(
+        inputs, targets, sample_weight=mask, verbose=0, return_dict=True
+    )
+    assert found["bit_errors"].mean() == pytest.approx(
+        metrics["bit_errors_per_sequence"]
+    )
+
+
+def test_main_rejects_lengths_that_are_not_integers(capsys):
+    with pytest.raises(SystemExit):
+        copy_read_offset.main(["--preset", "copy", "--lengths", "40,x"])
+    assert "--lengths" in capsys.readouterr().err
