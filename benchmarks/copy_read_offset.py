@@ -12,6 +12,10 @@ first write, and groups the sequences by the offset between the two
 (`0`: the head held its place). Prints JSON: per length and offset, the
 number of sequences and their mean bit errors per sequence, and the
 mean peak of the read weighting at the last input step.
+
+`--min-sharpening G` rebuilds the model with `NTMCell(min_sharpening=G)`
+and the same weights (every head's sharpening exponent raised by G - 1):
+a probe of whether sharper heads would hold their place.
 """
 
 import argparse
@@ -105,10 +109,33 @@ def summarise(found):
     }
 
 
+def with_min_sharpening(model, min_sharpening):
+    """A copy of `model` whose NTM cells have `min_sharpening`, same weights."""
+    config = model.get_config()
+    cells = [
+        layer["config"]["cell"]["config"]
+        for layer in config["layers"]
+        if layer["class_name"] == "RNN"
+    ]
+    if not cells:
+        raise ValueError(
+            f"Invalid `model`: {model.name!r} has no RNN over an NTM cell."
+        )
+    for cell in cells:
+        cell["min_sharpening"] = float(min_sharpening)
+    rebuilt = keras.Model.from_config(config)
+    rebuilt.set_weights(model.get_weights())
+    return rebuilt
+
+
 def _model(args):
     if args.preset:
-        return zoo.get("ntm", tasks.get("copy"), preset=args.preset)
-    return checkpointing.load_checkpoint(args.run_dir, "best")
+        model = zoo.get("ntm", tasks.get("copy"), preset=args.preset)
+    else:
+        model = checkpointing.load_checkpoint(args.run_dir, "best")
+    if args.min_sharpening is not None:
+        model = with_min_sharpening(model, args.min_sharpening)
+    return model
 
 
 def main(argv=None):
@@ -127,7 +154,19 @@ def main(argv=None):
         default=256,
         help="sequences per length (default: 256)",
     )
+    parser.add_argument(
+        "--min-sharpening",
+        type=float,
+        help="rebuild the cell with this min_sharpening (>= 1), same weights",
+    )
     args = parser.parse_args(argv)
+    if args.min_sharpening is not None and not (
+        1.0 <= args.min_sharpening < float("inf")
+    ):
+        parser.error(
+            f"--min-sharpening: expected a finite number >= 1, got "
+            f"{args.min_sharpening}"
+        )
     try:
         lengths = [int(x) for x in args.lengths.split(",")]
     except ValueError:
@@ -140,7 +179,11 @@ def main(argv=None):
         generalisation_lengths=tuple(lengths),
         eval_size=args.num_sequences,
     )
-    report = {"source": args.preset or args.run_dir, "lengths": {}}
+    report = {
+        "source": args.preset or args.run_dir,
+        "min_sharpening": args.min_sharpening,
+        "lengths": {},
+    }
     for length in lengths:
         inputs, targets, _ = next(
             iter(task.dataset(f"length_{length}", args.num_sequences))

@@ -64,3 +64,25 @@ def test_main_rejects_lengths_that_are_not_integers(capsys):
     with pytest.raises(SystemExit):
         copy_read_offset.main(["--preset", "copy", "--lengths", "40,x"])
     assert "--lengths" in capsys.readouterr().err
+
+
+def test_with_min_sharpening_raises_every_exponent_by_the_difference():
+    model = zoo.get("ntm_tiny", memory_size=8)
+    sharper = copy_read_offset.with_min_sharpening(model, 3.0)
+    cell = model.get_layer("ntm").cell
+    sharper_cell = sharper.get_layer("ntm").cell
+    assert sharper_cell.min_sharpening == 3.0
+    output = np.random.default_rng(1).standard_normal((4, 32))
+    output = output.astype("float32")
+    np.testing.assert_allclose(
+        np.asarray(sharper_cell.controls(output)["sharpening"]),
+        np.asarray(cell.controls(output)["sharpening"]) + 2.0,
+        rtol=1e-6,
+    )
+
+
+@pytest.mark.parametrize("value", ["0.5", "nan", "inf"])
+def test_main_rejects_a_min_sharpening_below_one_or_not_finite(value, capsys):
+    with pytest.raises(SystemExit):
+        copy_read_offset.main(["--preset", "copy", "--min-sharpening", value])
+    assert "--min-sharpening" in capsys.readouterr().err
