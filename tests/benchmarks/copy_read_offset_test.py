@@ -1,9 +1,11 @@
+import json
+
 import numpy as np
 import pytest
 
 import tasks
 import zoo
-from benchmarks import copy_read_offset
+from benchmarks import copy_read_offset, copy_read_offset_plot
 
 
 def test_summarise_groups_sequences_by_offset():
@@ -86,3 +88,25 @@ def test_main_rejects_a_min_sharpening_below_one_or_not_finite(value, capsys):
     with pytest.raises(SystemExit):
         copy_read_offset.main(["--preset", "copy", "--min-sharpening", value])
     assert "--min-sharpening" in capsys.readouterr().err
+
+
+def test_slipped_share_is_the_cumulative_share_of_first_slips():
+    summary = {
+        "sequences": 4,
+        "by_offset": [
+            {"offset": -1, "slip_steps": [2]},
+            {"offset": 0, "slip_steps": [0, 2]},
+        ],
+    }
+    share = copy_read_offset_plot.slipped_share(summary, 3)
+    np.testing.assert_allclose(share, [0.25, 0.25, 0.75, 0.75])
+
+
+def test_plot_rejects_a_length_the_report_lacks(tmp_path, capsys):
+    report = tmp_path / "a.json"
+    report.write_text(json.dumps({"lengths": {"60": {}}}))
+    with pytest.raises(SystemExit):
+        copy_read_offset_plot.main(
+            [str(report), "--length", "120", "--out", str(tmp_path / "f.png")]
+        )
+    assert "no length 120" in capsys.readouterr().err
