@@ -381,17 +381,16 @@ def initial_sparse_link(batch_size, memory_size, num_links, dtype="float32"):
 def _gather_slots(vectors, columns):
     """`vectors[b, ..., columns[b, i, k]]`.
 
-    Maps `(B, ..., N)` and `(B, N, K)` to `(B, ..., N, K)`.
+    Maps `(B, ..., N)` and `(B, N, K)` to `(B, ..., N, K)`. Every size but
+    the batch's is read statically, so that the batch size may be unknown
+    (e.g. evaluation batches, whose last one may be smaller).
     """
-    lead = vectors.shape[1:-1]
-    flat = ops.reshape(columns, (ops.shape(columns)[0], -1))  # (B, N * K)
-    for _ in lead:
-        flat = flat[:, None]
-    flat = ops.broadcast_to(flat, (*ops.shape(vectors)[:-1], flat.shape[-1]))
+    lead = tuple(vectors.shape[1:-1])
+    size, k = columns.shape[1], columns.shape[2]
+    flat = ops.reshape(columns, (-1, *(1 for _ in lead), size * k))
+    flat = ops.broadcast_to(flat, (*ops.shape(vectors)[:-1], size * k))
     gathered = ops.take_along_axis(vectors, flat, axis=-1)
-    return ops.reshape(
-        gathered, (*ops.shape(vectors)[:-1], *ops.shape(columns)[1:])
-    )
+    return ops.reshape(gathered, (-1, *lead, size, k))
 
 
 def update_sparse_link(values, columns, precedence, write_weights):

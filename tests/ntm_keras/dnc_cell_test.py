@@ -340,6 +340,21 @@ def test_sparse_links_with_k_equal_to_n_give_the_dense_outputs():
     np.testing.assert_allclose(sparse(data), expected, atol=1e-5)
 
 
+@tensorflow_only
+def test_sparse_links_run_with_an_unknown_batch_size():
+    """Evaluation batches have no static batch size (the last may be
+    smaller); the sparse link update must not need one."""
+    data = np.random.default_rng(4).normal(size=(3, 6, 3)).astype("float32")
+    layer = keras.layers.RNN(
+        DNCCell(sparse_links=2, **SMALL), return_sequences=True
+    )
+    expected = keras.ops.convert_to_numpy(layer(data))
+    traced = tf.function(
+        layer, input_signature=[tf.TensorSpec((None, None, 3), tf.float32)]
+    )
+    np.testing.assert_allclose(traced(data), expected, atol=1e-6)
+
+
 def test_trace_exposes_usage_allocation_links_and_read_modes():
     inputs = keras.Input((None, 3))
     hidden = keras.layers.RNN(DNCCell(**SMALL), return_sequences=True)(inputs)
