@@ -4,9 +4,10 @@
     python benchmarks/generalisation_table.py RUN [RUN ...] --out FILE.json
 
 Reads each run's `eval/lengths.json` (written by `ntm-keras eval
---lengths`) and its `config.json`, prints a Markdown table of bit errors
-per sequence (and bit accuracy at the longest size) with one row per run,
-and writes the rows as JSON.
+--lengths`; `--evaluation lengths-memory-512` reads the evaluation with
+`--memory-size 512` instead) and its `config.json`, prints a Markdown
+table of bit errors per sequence (and bit accuracy at the longest size)
+with one row per run, and writes the rows as JSON.
 """
 
 import argparse
@@ -17,9 +18,12 @@ import sys
 from zoo.training import run_files
 
 
-def read_run(run_dir):
-    """Returns `{run, seed, overrides, sizes: {size: row}}` of one run."""
-    path = pathlib.Path(run_dir) / "eval" / "lengths.json"
+def read_run(run_dir, evaluation="lengths"):
+    """Returns `{run, seed, overrides, sizes: {size: row}}` of one run.
+
+    `evaluation` names the file in the run's `eval/` directory.
+    """
+    path = pathlib.Path(run_dir) / "eval" / f"{evaluation}.json"
     if not path.is_file():
         raise SystemExit(
             f"{path} does not exist: run `ntm-keras eval {run_dir} "
@@ -66,8 +70,13 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", nargs="+")
     parser.add_argument("--out", help="JSON file for the rows")
+    parser.add_argument(
+        "--evaluation",
+        default="lengths",
+        help="which eval/NAME.json to read (default: lengths)",
+    )
     args = parser.parse_args(argv)
-    runs = [read_run(run) for run in args.runs]
+    runs = [read_run(run, args.evaluation) for run in args.runs]
     print(markdown(runs))
     if args.out:
         pathlib.Path(args.out).write_text(json.dumps(runs, indent=2) + "\n")

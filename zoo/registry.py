@@ -25,6 +25,7 @@ from zoo import preset_store
 
 _MODELS = {}
 TASK_OPTIONS = "task"  # the key of a family's task options in task_defaults
+MODEL_OPTIONS = "model"  # the key of its model hyperparameters for a task
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,7 +103,9 @@ def register(
             `batch_size`, `learning_rate`) that suit one task, used when
             the model is built or trained for it unless the user sets them;
             under the key `"task"`, a dict of the task's own options (see
-            `task_option_defaults`).
+            `task_option_defaults`); under the key `"model"`, a dict of the
+            model's hyperparameters for the task (see
+            `model_option_defaults`).
 
     Raises:
         ValueError: if `name` is taken or `defaults` names an unknown
@@ -199,6 +202,7 @@ def task_defaults(name, task_name):
     from zoo.training import loop
 
     options.pop(TASK_OPTIONS, None)  # see `task_option_defaults`
+    options.pop(MODEL_OPTIONS, None)  # see `model_option_defaults`
     unknown = sorted(set(options) - set(loop.TRAINING_DEFAULTS))
     if unknown:
         raise ValueError(
@@ -236,6 +240,37 @@ def task_option_defaults(name, task_name):
     return dict(options)
 
 
+def model_option_defaults(name, task_name):
+    """The hyperparameters model `name` takes by default on `task_name`.
+
+    A family's task defaults may hold, under the key `"model"`,
+    hyperparameters that suit one task, e.g. `{"copy": {"model":
+    {"min_sharpening": 2.0}}}`. `resolve_config` puts them above the
+    family's defaults and below the task's sizes and the user's overrides,
+    so `get(name, task)`, the command and the benchmarks all build the
+    model with them.
+
+    Returns:
+        dict of hyperparameters; empty when the family has none.
+
+    Raises:
+        TypeError: if the family's `"model"` entry is not a dict.
+        ValueError: if it names a hyperparameter the model does not take.
+    """
+    if task_name is None:
+        return {}
+    spec = describe(name)
+    options = spec.task_options(task_name).get(MODEL_OPTIONS, {})
+    if not isinstance(options, dict):
+        raise TypeError(
+            f"Invalid model options in the task defaults of model {name!r} "
+            f"for task {task_name!r}: received {options!r}; expected a dict "
+            "of hyperparameters."
+        )
+    owner = f"the task defaults of model {name!r} for task {task_name!r}"
+    return validation.check_overrides(owner, dict(options), spec.defaults)
+
+
 def describe_task_defaults(pattern="*"):
     """One line per model and task with per-task defaults, for `--help`.
 
@@ -267,15 +302,18 @@ def describe(name):
 def resolve_config(name, task=None, **overrides):
     """Returns the factory arguments `get` would use, as a dict.
 
-    Task sizes (`modality`, `input_dim`, `output_dim`, and `structure` where
-    the model takes it) take precedence over the defaults; an override that
-    contradicts the task raises `ValueError`.
+    From lowest to highest: the family's defaults, its hyperparameters for
+    the task (`model_option_defaults`), the task's sizes (`modality`,
+    `input_dim`, `output_dim`, and `structure` where the model takes it),
+    the overrides; an override that contradicts the task's sizes raises
+    `ValueError`.
     """
     spec = describe(name)
     owner = f"model {name!r}"
     overrides = validation.check_overrides(owner, overrides, spec.defaults)
     config = dict(spec.defaults)
     if task is not None:
+        config.update(model_option_defaults(name, task.name))
         sizes = task.spec.model_overrides(accepted=spec.defaults)
         missing = sorted(set(sizes) - set(spec.defaults))
         if missing:

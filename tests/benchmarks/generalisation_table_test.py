@@ -6,10 +6,10 @@ from benchmarks import generalisation_table
 from zoo import training
 
 
-def _fake_run(directory, seed, errors):
-    """A run directory with a config and an `eval/lengths.json`."""
+def _fake_run(directory, seed, errors, evaluation_name="lengths"):
+    """A run directory with a config and an `eval/EVALUATION.json`."""
     config = training.make_config("ntm_tiny", "copy", seed=seed)
-    (directory / "eval").mkdir(parents=True)
+    (directory / "eval").mkdir(parents=True, exist_ok=True)
     (directory / "config.json").write_text(json.dumps(config))
     rows = [
         {
@@ -20,7 +20,8 @@ def _fake_run(directory, seed, errors):
         for size, error in errors.items()
     ]
     evaluation = {"num_sequences": 4, "memory_size": None, "rows": rows}
-    (directory / "eval" / "lengths.json").write_text(json.dumps(evaluation))
+    path = directory / "eval" / f"{evaluation_name}.json"
+    path.write_text(json.dumps(evaluation))
     return directory
 
 
@@ -45,3 +46,11 @@ def test_a_run_without_an_evaluation_says_how_to_make_one(tmp_path):
     (run / "eval" / "lengths.json").unlink()
     with pytest.raises(SystemExit, match="ntm-keras eval"):
         generalisation_table.main([str(run)])
+
+
+def test_another_evaluation_is_read_by_name(tmp_path, capsys):
+    run = _fake_run(tmp_path / "a", 0, {20: 0.0})
+    _fake_run(run, 0, {500: 2.0}, evaluation_name="lengths-memory-512")
+    generalisation_table.main([str(run), "--evaluation", "lengths-memory-512"])
+    table = capsys.readouterr().out.splitlines()
+    assert table[2] == "| a | 0 | 2.000 | 0.9995 |"

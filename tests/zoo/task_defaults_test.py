@@ -179,6 +179,46 @@ def test_a_family_can_set_task_options_below_the_users(scratch_registry):
     assert "trains task" not in str(caught.value)
 
 
+def test_a_family_can_set_hyperparameters_for_a_task(scratch_registry):
+    registry.register(
+        "scratch_model_options",
+        task_defaults={"copy": {"batch_size": 4, "model": {"units": 6}}},
+    )(_factory)
+    name = "scratch_model_options"
+    # The hyperparameters stay out of the training options.
+    assert registry.task_defaults(name, "copy") == {"batch_size": 4}
+    assert registry.model_option_defaults(name, "copy") == {"units": 6}
+    assert registry.model_option_defaults(name, "repeat_copy") == {}
+    copy = tasks.get("copy")
+    assert zoo.resolve_config(name, copy)["units"] == 6
+    assert zoo.resolve_config(name, copy, units=5)["units"] == 5
+    assert zoo.resolve_config(name, tasks.get("repeat_copy"))["units"] == 4
+    assert zoo.resolve_config(name)["units"] == 4
+    # The task's sizes still win over the family's choice.
+    assert zoo.resolve_config(name, copy)["input_dim"] == 9
+    model = zoo.get(name, copy)
+    assert model.get_layer("lstm_0").units == 6
+
+
+@pytest.mark.parametrize(
+    "model_options, error, match",
+    [
+        (3, TypeError, r"received 3; expected a dict of hyperparameters"),
+        ({"unit": 6}, ValueError, r"Unknown option 'unit'.*task 'copy'"),
+        ({"units": "six"}, ValueError, r"units"),
+    ],
+)
+def test_bad_family_hyperparameters_for_a_task_raise(
+    scratch_registry, model_options, error, match
+):
+    registry.register(
+        "scratch_bad_model_options",
+        task_defaults={"copy": {"model": model_options}},
+    )(_factory)
+    with pytest.raises(error, match=match):
+        zoo.get("scratch_bad_model_options", tasks.get("copy"))
+
+
 def test_a_family_task_options_entry_must_be_a_dict(scratch_registry):
     registry.register(
         "scratch_bad_task_options",
