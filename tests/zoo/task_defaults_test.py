@@ -52,6 +52,14 @@ def test_ntm_defaults_apply_to_the_measured_tasks_only():
     assert registry.task_option_defaults("ntm", "copy") == {}
     assert registry.task_defaults("ntm", "ngrams") == small_batches
     assert registry.task_defaults("ntm", "copy") == {}
+    assert registry.model_option_defaults("ntm", "copy") == {
+        "min_sharpening": 2.0
+    }
+    assert registry.model_option_defaults("ntm", "repeat_copy") == {}
+    copy = tasks.get("copy")
+    assert zoo.resolve_config("ntm", copy)["min_sharpening"] == 2.0
+    assert zoo.resolve_config("ntm")["min_sharpening"] == 1.0
+    assert zoo.resolve_config("ntm_tiny", copy)["min_sharpening"] == 1.0
     assert registry.task_defaults("ntm", "priority_sort") == {}
     assert registry.task_defaults("ntm", None) == {}
     # Measured on `ntm` only; its tiny test twin keeps the family's.

@@ -33,10 +33,18 @@ NTM_COMPILE_DEFAULTS = {
 # items, tested on 2-6 (notes/2026-12-02-associative-recall-shortcut.md):
 # with two-item sequences, whose answer is always the item before the
 # query, 1 seed in 5 learned only that shortcut; without them 5 of 5
-# converge (median 54,400 sequences) and solve two items too.
+# converge (median 54,400 sequences) and solve two items too. Copy takes
+# sharper heads (notes/2026-12-03-copy-read-slip.md): with the paper's
+# sharpening (>= 1) the read head, blurred while it waits for the
+# delimiter, slips one slot on 1-2% of the sequences longer than 20; with
+# `min_sharpening=2` the median of 5 seeds copies 40 and 60 with <= 1 bit
+# error per sequence and 120 with 99.8% of the bits (before: 2.9 bit
+# errors at 60, 97.6% at 120), at the cost of a median of 35,200-38,400
+# sequences to converge instead of 32,000.
 SMALL_BATCHES = {"batch_size": 8, "steps_per_epoch": 400}
 NTM_TASK_DEFAULTS = {
     "associative_recall": {**SMALL_BATCHES, "task": {"train_min_items": 3}},
+    "copy": {"model": {"min_sharpening": 2.0}},
     "ngrams": SMALL_BATCHES,
     "repeat_copy": {
         "learning_rate": 1e-2,
