@@ -86,8 +86,8 @@ class NTMCell(keras.layers.Layer):
         clip_value: float. Bound on the raw head controls. Defaults to `20`.
         min_sharpening: float. Least sharpening exponent, `gamma_t =
             min_sharpening + softplus(.)`. `1` is the paper's `gamma_t >= 1`;
-            `2` keeps a head that holds its place sharp enough not to slip
-            on sequences longer than it was trained on
+            with `2` a copy model's read head slips far less often while it
+            waits on sequences longer than it was trained on
             (`notes/2026-12-03-copy-read-slip.md`). Defaults to `1`.
         seed: int. Seed of `memory_init="random"`. Defaults to `None`.
         **kwargs: base `Layer` arguments.

@@ -39,7 +39,7 @@ NTM_COMPILE_DEFAULTS = {
 # delimiter, slips one slot on 1-2% of the sequences longer than 20; with
 # `min_sharpening=2` the median of 5 seeds copies 40 and 60 with <= 1 bit
 # error per sequence and 120 with 99.8% of the bits (before: 2.9 bit
-# errors at 60, 97.6% at 120), at the cost of a median of 35,200-38,400
+# errors at 60, 97.6% at 120), at the cost of a median of 35,200
 # sequences to converge instead of 32,000.
 SMALL_BATCHES = {"batch_size": 8, "steps_per_epoch": 400}
 NTM_TASK_DEFAULTS = {
