@@ -391,7 +391,12 @@ def build(
     overrides = dict(model_overrides or {})
     if preset is not None:
         info = preset_store.preset_info(name, preset)
-        overrides = {**info["overrides"], **overrides}
+        # Every option the preset was trained with (presets exported before
+        # `options` was recorded hold only those that differed from the
+        # family's defaults then), so that a later change of a default does
+        # not change the preset.
+        trained = info.get("options", info["overrides"])
+        overrides = {**trained, **overrides}
     config = resolve_config(name, task, **overrides)
     if task is None and compile_overrides:
         raise ValueError(

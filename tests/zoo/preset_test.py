@@ -1,12 +1,14 @@
 """Presets: a run's weights shipped with the package and loaded by name."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 import tasks
 import zoo
 from testing import run_cli
-from zoo import preset_store
+from zoo import preset_store, registry
 
 
 @pytest.fixture
@@ -20,7 +22,7 @@ def preset_dir(tmp_path, monkeypatch):
 
 
 def test_a_run_exported_as_preset_loads_with_the_same_predictions(
-    tmp_path, preset_dir
+    tmp_path, preset_dir, monkeypatch
 ):
     result = run_cli(
         "train",
@@ -51,12 +53,27 @@ def test_a_run_exported_as_preset_loads_with_the_same_predictions(
     assert zoo.presets("lstm_tiny") == ["copy"]
     info = preset_store.preset_info("lstm_tiny", "copy")
     assert info["overrides"] == {"units": 12}
+    assert info["options"]["units"] == 12
+    assert info["options"]["num_layers"] == 1
     assert info["task"]["name"] == "copy"
     model = zoo.get("lstm_tiny", preset="copy")
     trained = checkpointing.load_checkpoint(run_dir, "best")
     inputs = next(iter(tasks.get("copy").dataset("test", 2)))[0]
     np.testing.assert_allclose(
         model.predict(inputs, verbose=0),
+        trained.predict(inputs, verbose=0),
+        atol=1e-6,
+    )
+    # A default that changes after the export does not change the preset.
+    spec = registry.describe("lstm_tiny")
+    changed = dataclasses.replace(
+        spec, defaults={**spec.defaults, "num_layers": 2}
+    )
+    monkeypatch.setitem(registry._MODELS, "lstm_tiny", changed)
+    assert zoo.get("lstm_tiny").count_params() != model.count_params()
+    again = zoo.get("lstm_tiny", preset="copy")
+    np.testing.assert_allclose(
+        again.predict(inputs, verbose=0),
         trained.predict(inputs, verbose=0),
         atol=1e-6,
     )

@@ -66,6 +66,7 @@ def export_preset(
         "model": name,
         "preset": preset,
         "overrides": overrides,
+        "options": config["model"]["options"],
         "task": config["task"],
         "training": config["training"],
         "source": {
