@@ -43,7 +43,7 @@ def read_offsets(model, inputs, targets):
     Returns:
         dict of arrays over the batch: `offset` (the read peak's slot at the
         delimiter minus the first write's slot, in (-N/2, N/2]),
-        `bit_errors` (wrong bits in the recall phase) and `peak` (the read
+        `bit_errors` (wrong bits in the recall phase), `peak` (the read
         weighting's largest value at the last input step) and `slip_step`
         (the first input step at which the peak is not on the first
         write's slot, -1 if it stays there).
