@@ -228,14 +228,20 @@ def task_option_defaults(name, task_name):
     Raises:
         TypeError: if the family's `"task"` entry is not a dict.
     """
+    return _nested_options(name, task_name, TASK_OPTIONS, "task options")
+
+
+def _nested_options(name, task_name, key, what):
+    """The dict under `key` (`"task"`, `"model"`) of a family's task
+    defaults, checked; `what` names its contents in the error."""
     if task_name is None:
         return {}
-    options = describe(name).task_options(task_name).get(TASK_OPTIONS, {})
+    options = describe(name).task_options(task_name).get(key, {})
     if not isinstance(options, dict):
         raise TypeError(
-            f"Invalid task options in the task defaults of model {name!r} "
-            f"for task {task_name!r}: received {options!r}; expected a dict "
-            "of task options."
+            f"Invalid {key} options in the task defaults of "
+            f"model {name!r} for task {task_name!r}: received {options!r}; "
+            f"expected a dict of {what}."
         )
     return dict(options)
 
@@ -257,18 +263,9 @@ def model_option_defaults(name, task_name):
         TypeError: if the family's `"model"` entry is not a dict.
         ValueError: if it names a hyperparameter the model does not take.
     """
-    if task_name is None:
-        return {}
-    spec = describe(name)
-    options = spec.task_options(task_name).get(MODEL_OPTIONS, {})
-    if not isinstance(options, dict):
-        raise TypeError(
-            f"Invalid model options in the task defaults of model {name!r} "
-            f"for task {task_name!r}: received {options!r}; expected a dict "
-            "of hyperparameters."
-        )
+    options = _nested_options(name, task_name, MODEL_OPTIONS, "hyperparameters")
     owner = f"the task defaults of model {name!r} for task {task_name!r}"
-    return validation.check_overrides(owner, dict(options), spec.defaults)
+    return validation.check_overrides(owner, options, describe(name).defaults)
 
 
 def describe_task_defaults(pattern="*"):
