@@ -24,7 +24,11 @@ sequence (D = bits), the chance level in the JSON.
 Each (model, seed) trains for `--steps` steps of batch `--batch-size` with
 the zoo's compile defaults and is evaluated every `--eval-every` steps on
 `--eval-size` held-out sequences (the task's `test` split, `--min-items`
-to `--max-items` items).
+to `--max-items` items). At the end its errors on that split are broken
+down by item count and queried item (`errors_by_query`), with whether the
+queried item and the one after it lie in one window (`pair_in_one_window`):
+a pair that does can be seen together by attention and written to memory
+as one; a pair split by a window boundary cannot.
 """
 
 import argparse
@@ -34,6 +38,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
 import memory_transformer_experiment as experiment  # noqa: E402
+import numpy as np  # noqa: E402
 
 import tasks  # noqa: E402
 
@@ -82,6 +87,90 @@ def check_window(window, item_length, min_items, max_items):
                 )
 
 
+def pair_in_one_window(item_length, query, window):
+    """Whether item `query` and item `query + 1` lie in one window."""
+    block = item_length + 1
+    first = block * query + 1  # the queried item's first vector
+    last = block * (query + 1) + item_length  # the next item's last vector
+    return first // window == last // window
+
+
+def describe_sequences(inputs, num_bits, item_length):
+    """The item count and queried item of each associative recall input.
+
+    Args:
+        inputs: `(batch_size, time, num_bits + 2)` NumPy array; channel
+            `num_bits` marks items, channel `num_bits + 1` the query.
+        num_bits: int. Bits per vector, D.
+        item_length: int. Vectors per item, V.
+
+    Returns:
+        `(items, queries)`: int arrays `(batch_size,)`.
+    """
+    block = item_length + 1
+    items = np.sum(inputs[:, :, num_bits] > 0.5, axis=1).astype(int)
+    queries = np.full(len(inputs), -1)
+    for row, count in enumerate(items):
+        start = block * count + 1
+        query = inputs[row, start : start + item_length, :num_bits]
+        for index in range(count - 1):
+            stored_start = block * index + 1
+            stored = inputs[row, stored_start : stored_start + item_length]
+            if np.array_equal(stored[:, :num_bits], query):
+                queries[row] = index
+                break
+    return items, queries
+
+
+def errors_by_query(model, dataset, args):
+    """Bit errors per sequence grouped by item count and queried item.
+
+    Returns:
+        list of dicts with `items`, `query`, `pair_in_one_window`,
+        `sequences` and `bit_errors_per_sequence`, sorted by items then
+        query.
+    """
+    totals = {}
+    for inputs, targets, mask in dataset:
+        inputs, targets = np.asarray(inputs), np.asarray(targets)
+        mask = np.asarray(mask)
+        predictions = np.asarray(model.predict_on_batch(inputs))
+        wrong = (predictions > 0.5) != (targets > 0.5)
+        errors = np.sum(wrong * mask[:, :, None], axis=(1, 2))
+        items, queries = describe_sequences(
+            inputs, args.num_bits, args.item_length
+        )
+        for count, query, error in zip(items, queries, errors):
+            key = (int(count), int(query))
+            sequences, total = totals.get(key, (0, 0.0))
+            totals[key] = (sequences + 1, total + float(error))
+    return [
+        {
+            "items": count,
+            "query": query,
+            "pair_in_one_window": pair_in_one_window(
+                args.item_length, query, args.window
+            ),
+            "sequences": sequences,
+            "bit_errors_per_sequence": round(total / sequences, 4),
+        }
+        for (count, query), (sequences, total) in sorted(totals.items())
+    ]
+
+
+def errors_by_pair_window(rows):
+    """Mean bit errors per sequence of pairs in one window and split ones."""
+    means = {}
+    for together, label in ((True, "one_window"), (False, "split")):
+        chosen = [r for r in rows if r["pair_in_one_window"] == together]
+        sequences = sum(r["sequences"] for r in chosen)
+        total = sum(
+            r["bit_errors_per_sequence"] * r["sequences"] for r in chosen
+        )
+        means[label] = round(total / sequences, 4) if sequences else None
+    return means
+
+
 def run(name, seed, args):
     """Trains and evaluates one (model, seed); returns its result."""
     keras.utils.set_random_seed(seed)
@@ -97,25 +186,36 @@ def run(name, seed, args):
     )
     model, config = experiment.build(name, task, args)
     curve = experiment.train(model, task, args, {"model": name, "seed": seed})
+    by_query = errors_by_query(
+        model, task.dataset("test", args.batch_size), args
+    )
     return {
         "model": name,
         "seed": seed,
         "parameters": int(model.count_params()),
         "config": config,
         **experiment.summarise(curve),
+        "errors_by_pair_window": errors_by_pair_window(by_query),
+        "errors_by_query": by_query,
         "curve": curve,
     }
+
+
+def _cell(value):
+    return "-" if value is None else f"{value:.2f}"
 
 
 def table(results):
     """A markdown table of the runs: errors at the end, best, when <= 0.1."""
     rows = [
         "| model | seed | parameters | bit errors / sequence at the end "
-        "| best | first eval <= 0.1 | train s |",
-        "|---|---|---|---|---|---|---|",
+        "| best | first eval <= 0.1 | pair in one window | pair split "
+        "| train s |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for result in results:
         reached = result["first_step_at_most_0.1"]
+        by_window = result["errors_by_pair_window"]
         cells = [
             result["model"],
             str(result["seed"]),
@@ -123,6 +223,8 @@ def table(results):
             f"{result['final_bit_errors_per_sequence']:.2f}",
             f"{result['best_bit_errors_per_sequence']:.2f}",
             "never" if reached is None else f"{reached:,} steps",
+            _cell(by_window["one_window"]),
+            _cell(by_window["split"]),
             f"{result['curve'][-1]['train_seconds']:.0f}",
         ]
         rows.append("| " + " | ".join(cells) + " |")

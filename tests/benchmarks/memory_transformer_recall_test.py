@@ -1,7 +1,9 @@
 """Experiment 2: associative recall past the window, its checks and a run."""
 
 import json
+import types
 
+import numpy as np
 import pytest
 
 from testing import load_benchmark
@@ -38,6 +40,62 @@ def test_the_default_window_keeps_every_answer_apart_from_its_item():
 def test_a_window_that_holds_an_answer_and_its_item_is_refused(window):
     with pytest.raises(ValueError, match=f"`--window`: received {window}"):
         recall.check_window(window, 3, 2, 6)
+
+
+def test_pair_in_one_window_by_hand():
+    # Items of 3 vectors take 4 steps: item q at steps 4q + 1 to 4q + 3.
+    # Window 8: items 0 and 1 share window 0; items 1 (steps 5-7) and 2
+    # (steps 9-11) do not.
+    assert [recall.pair_in_one_window(3, q, 8) for q in range(5)] == [
+        True, False, True, False, True,
+    ]  # fmt: skip
+    assert recall.pair_in_one_window(3, 1, 16)
+    assert not recall.pair_in_one_window(3, 3, 16)  # steps 13-19
+
+
+def _example_inputs():
+    """The task docstring's example (3 items of 2 vectors of 2 bits, query
+    on item 1), and the same list with the query on item 0, padded."""
+    rows = ["..#....##......", ".##.##....##...", "#..#..#........",
+            ".........#..#.."]  # fmt: skip
+    first = np.array([[c == "#" for c in row] for row in rows], float).T
+    second = np.zeros((17, 4))
+    second[:15] = first
+    second[10:12, :2] = first[1:3, :2]  # the query is now item 0
+    return np.stack([np.pad(first, ((0, 2), (0, 0))), second])
+
+
+def test_describe_sequences_finds_the_item_count_and_the_query():
+    items, queries = recall.describe_sequences(_example_inputs(), 2, 2)
+    assert items.tolist() == [3, 3]
+    assert queries.tolist() == [1, 0]
+
+
+def test_errors_by_query_counts_wrong_answer_bits_by_hand():
+    inputs = _example_inputs()
+    targets = np.zeros((2, 17, 2))
+    targets[:, 13:15, 0] = 1.0
+    mask = np.zeros((2, 17))
+    mask[:, 13:15] = 1.0
+    predictions = targets.copy()
+    predictions[0, 13, 1] = 0.9  # one wrong bit in the first sequence
+    predictions[1, 13:15, 0] = 0.2  # two in the second
+    predictions[1, 3, 1] = 1.0  # unscored: masked out
+    model = types.SimpleNamespace(predict_on_batch=lambda x: predictions)
+    args = types.SimpleNamespace(num_bits=2, item_length=2, window=6)
+    rows = recall.errors_by_query(model, [(inputs, targets, mask)], args)
+    # Window 6, items of 3 steps: items 0 and 1 (steps 1-5) share window
+    # 0; items 1 and 2 (steps 4-8) do not.
+    assert rows == [
+        {"items": 3, "query": 0, "pair_in_one_window": True,
+         "sequences": 1, "bit_errors_per_sequence": 2.0},
+        {"items": 3, "query": 1, "pair_in_one_window": False,
+         "sequences": 1, "bit_errors_per_sequence": 1.0},
+    ]  # fmt: skip
+    assert recall.errors_by_pair_window(rows) == {
+        "one_window": 2.0,
+        "split": 1.0,
+    }
 
 
 def test_parse_arguments_refuses_bad_options():
@@ -83,6 +141,17 @@ def test_a_two_step_run_writes_curves_and_a_plot(tmp_path, capsys):
         # At most every answer bit wrong: 1 vector of 2 bits.
         assert all(0.0 <= e <= 2.0 for e in errors)
         assert result["final_bit_errors_per_sequence"] == errors[-1]
+        # Two items: the query is always item 0, in the window of item 1.
+        assert [
+            (row["items"], row["query"], row["sequences"])
+            for row in result["errors_by_query"]
+        ] == [(2, 0, 4)]
+        assert result["errors_by_query"][0]["pair_in_one_window"]
+        assert result["errors_by_pair_window"]["split"] is None
+        assert (
+            result["errors_by_pair_window"]["one_window"]
+            == (result["errors_by_query"][0]["bit_errors_per_sequence"])
+        )
     assert "| ntm_transformer | 3 |" in report["table"]
     assert report["table"] in capsys.readouterr().out
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
