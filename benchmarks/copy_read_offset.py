@@ -31,7 +31,7 @@ from keras import ops  # noqa: E402
 import tasks  # noqa: E402
 import zoo  # noqa: E402
 from ntm_keras.inspect.memory_trace import find_memory_layer  # noqa: E402
-from zoo.training import checkpointing  # noqa: E402
+from zoo.training import checkpointing, run_files  # noqa: E402
 
 
 def read_offsets(model, inputs, targets):
@@ -129,10 +129,22 @@ def with_min_sharpening(model, min_sharpening):
 
 
 def _model(args):
+    """The model to probe; raises `ValueError` naming what is wrong."""
     if args.preset:
         model = zoo.get("ntm", tasks.get("copy"), preset=args.preset)
     else:
+        task = run_files.read_config(args.run_dir)["task"].get("name")
+        if task != "copy":
+            raise ValueError(
+                f"Invalid `run_dir`: {args.run_dir!r} is a run of the task "
+                f"{task!r}; expected a run of `copy`."
+            )
         model = checkpointing.load_checkpoint(args.run_dir, "best")
+    if find_memory_layer(model) is None:
+        raise ValueError(
+            f"Invalid model: {model.name!r} has no memory cell to probe; "
+            "expected a model with an `NTMCell` or a `DNCCell`."
+        )
     if args.min_sharpening is not None:
         model = with_min_sharpening(model, args.min_sharpening)
     return model
@@ -173,7 +185,10 @@ def main(argv=None):
         parser.error(f"--lengths: expected integers, got {args.lengths!r}")
     if min(lengths) < 1 or args.num_sequences < 1:
         parser.error("--lengths and --num-sequences must be positive")
-    model = _model(args)
+    try:
+        model = _model(args)
+    except ValueError as error:
+        parser.error(str(error))
     task = tasks.get(
         "copy",
         generalisation_lengths=tuple(lengths),

@@ -110,3 +110,26 @@ def test_plot_rejects_a_length_the_report_lacks(tmp_path, capsys):
             [str(report), "--length", "120", "--out", str(tmp_path / "f.png")]
         )
     assert "no length 120" in capsys.readouterr().err
+
+
+def test_main_names_a_missing_run_without_a_traceback(tmp_path, capsys):
+    with pytest.raises(SystemExit) as raised:
+        copy_read_offset.main([str(tmp_path / "missing")])
+    assert raised.value.code == 2
+    assert "has no config.json" in capsys.readouterr().err
+
+
+def test_main_refuses_a_run_of_another_task(tmp_path, capsys):
+    run = tmp_path / "run"
+    run.mkdir()
+    config = {
+        "model": {"name": "ntm", "overrides": {}},
+        "task": {"name": "repeat_copy", "options": {}},
+        "training": {"epochs": 1, "steps_per_epoch": 1, "batch_size": 1,
+                     "seed": 0},
+    }  # fmt: skip
+    (run / "config.json").write_text(json.dumps(config))
+    with pytest.raises(SystemExit):
+        copy_read_offset.main([str(run)])
+    error = capsys.readouterr().err
+    assert "'repeat_copy'" in error and "expected a run of `copy`" in error
