@@ -24,7 +24,9 @@ sequence (D = bits), the chance level in the JSON.
 Each (model, seed) trains for `--steps` steps of batch `--batch-size` with
 the zoo's compile defaults and is evaluated every `--eval-every` steps on
 `--eval-size` held-out sequences (the task's `test` split, `--min-items`
-to `--max-items` items). At the end its errors on that split are broken
+to `--max-items` items; `--train-min-items 3` trains on 3 or more items
+only, so that the two-item shortcut of the task's docstring is gone, and
+tests on the same range). At the end its errors on that split are broken
 down by item count and queried item (`errors_by_query`), with whether the
 queried item and the one after it lie in one window (`pair_in_one_window`):
 a pair that does can be seen together by attention and written to memory
@@ -180,6 +182,7 @@ def run(name, seed, args):
         item_length=args.item_length,
         min_items=args.min_items,
         max_items=args.max_items,
+        train_min_items=args.train_min_items,
         generalisation_items=(),
         seed=seed,
         eval_size=args.eval_size,
@@ -240,6 +243,13 @@ def parse_arguments(argv=None):
     parser.add_argument("--item-length", type=int, default=3)
     parser.add_argument("--min-items", type=int, default=2)
     parser.add_argument("--max-items", type=int, default=6)
+    parser.add_argument(
+        "--train-min-items",
+        type=int,
+        default=None,
+        help="fewest items in training sequences (default: --min-items); "
+        "3 takes away the two-item shortcut, the test keeps --min-items",
+    )
     parser.add_argument("--num-bits", type=int, default=6)
     experiment.add_size_options(
         parser, baseline_feed_forward_dim=172, memory_size=16
@@ -248,6 +258,12 @@ def parse_arguments(argv=None):
     args = parser.parse_args(argv)
     experiment.check_run_options(args, MODELS)
     check_window(args.window, args.item_length, args.min_items, args.max_items)
+    floor = args.train_min_items
+    if floor is not None and not 2 <= floor <= args.max_items:
+        raise ValueError(
+            f"Invalid `--train-min-items`: received {floor}; expected 2 to "
+            f"--max-items ({args.max_items})."
+        )
     return args
 
 

@@ -105,6 +105,11 @@ def test_parse_arguments_refuses_bad_options():
         recall.parse_arguments(["--out", "x", "--window", "12"])
     with pytest.raises(ValueError, match="`--eval-every`"):
         recall.parse_arguments(["--out", "x", "--steps", "5"])
+    for floor in ("1", "7"):
+        with pytest.raises(
+            ValueError, match=f"`--train-min-items`: .* {floor}"
+        ):
+            recall.parse_arguments(["--out", "x", "--train-min-items", floor])
 
 
 def test_the_default_sizes_match_parameters_within_one_percent():
@@ -155,3 +160,21 @@ def test_a_two_step_run_writes_curves_and_a_plot(tmp_path, capsys):
     assert "| ntm_transformer | 3 |" in report["table"]
     assert report["table"] in capsys.readouterr().out
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_train_min_items_reaches_the_task(monkeypatch):
+    seen = {}
+
+    class Stop(Exception):
+        pass
+
+    def get(name, **options):
+        seen.update(options, name=name)
+        raise Stop
+
+    monkeypatch.setattr(recall.tasks, "get", get)
+    args = recall.parse_arguments(["--out", "x", "--train-min-items", "3"])
+    with pytest.raises(Stop):
+        recall.run("ntm_transformer", 0, args)
+    assert seen["name"] == "associative_recall"
+    assert seen["train_min_items"] == 3 and seen["min_items"] == 2
