@@ -89,6 +89,9 @@ class NTMCell(keras.layers.Layer):
             with `2` a copy model's read head slips far less often while it
             waits on sequences longer than it was trained on
             (`notes/2026-12-03-copy-read-slip.md`). Defaults to `1`.
+        min_strength: float. Least key strength, `beta_t = min_strength +
+            softplus(.)`. `0` is the paper's `beta_t >= 0`; the DNC's
+            `oneplus` is `1`. Defaults to `0`.
         seed: int. Seed of `memory_init="random"`. Defaults to `None`.
         **kwargs: base `Layer` arguments.
 
@@ -123,6 +126,7 @@ class NTMCell(keras.layers.Layer):
         initialization="ntm",
         clip_value=20.0,
         min_sharpening=1.0,
+        min_strength=0.0,
         seed=None,
         **kwargs,
     ):
@@ -148,6 +152,7 @@ class NTMCell(keras.layers.Layer):
         )
         validation.check_float("clip_value", clip_value, minimum=1e-3)
         validation.check_float("min_sharpening", min_sharpening, minimum=1.0)
+        validation.check_float("min_strength", min_strength, minimum=0.0)
         if seed is not None:
             validation.check_int("seed", seed, minimum=0)
         # Under a mixed global policy (`mixed_float16`, `mixed_bfloat16`)
@@ -172,6 +177,7 @@ class NTMCell(keras.layers.Layer):
         self.initialization = initialization
         self.clip_value = float(clip_value)
         self.min_sharpening = float(min_sharpening)
+        self.min_strength = float(min_strength)
         self.seed = seed
         self.num_heads = num_read_heads + num_write_heads
         self.control_sizes = _split_sizes(
@@ -377,7 +383,8 @@ class NTMCell(keras.layers.Layer):
             # Keys and add vectors are bounded by tanh, as in Collier & Beel's
             # implementation: unbounded add vectors let the memory grow.
             "keys": ops.tanh(ops.reshape(parts["keys"], (-1, h, w))),  # k_t
-            "strengths": ops.softplus(parts["strengths"]),  # beta_t >= 0
+            "strengths": self.min_strength
+            + ops.softplus(parts["strengths"]),  # beta_t >= min_strength
             "gates": ops.sigmoid(parts["gates"]),  # g_t in [0, 1]
             "shifts": ops.softmax(
                 ops.reshape(parts["shifts"], (-1, h, s)), axis=-1
@@ -473,6 +480,7 @@ class NTMCell(keras.layers.Layer):
                 "initialization": self.initialization,
                 "clip_value": self.clip_value,
                 "min_sharpening": self.min_sharpening,
+                "min_strength": self.min_strength,
                 "seed": self.seed,
             }
         )

@@ -200,6 +200,7 @@ def test_config_round_trip_is_json_equal():
         controller="feedforward",
         controller_layers=2,
         min_sharpening=2.0,
+        min_strength=1.0,
         **SMALL,
     )
     restored = NTMCell.from_config(cell.get_config())
@@ -278,6 +279,8 @@ def test_trace_reports_weightings_that_sum_to_one():
         ({"min_sharpening": 0.5}, ValueError, "min_sharpening"),
         ({"min_sharpening": float("nan")}, ValueError, "min_sharpening"),
         ({"min_sharpening": "2"}, TypeError, "min_sharpening"),
+        ({"min_strength": -0.5}, ValueError, "min_strength"),
+        ({"min_strength": float("inf")}, ValueError, "min_strength"),
     ],
 )
 def test_bad_arguments_raise_naming_the_argument(kwargs, error, match):

@@ -92,6 +92,7 @@ def ntm(
     initialization: str = "ntm",
     clip_value: float = 20.0,
     min_sharpening: float = 1.0,
+    min_strength: float = 0.0,
     name: str = "ntm",
 ) -> keras.Model:
     """Builds an NTM: `NTMCell` in `keras.layers.RNN`, then a `Dense` layer.
@@ -118,6 +119,7 @@ def ntm(
         initialization=initialization,
         clip_value=clip_value,
         min_sharpening=min_sharpening,
+        min_strength=min_strength,
         name="ntm_cell",
     )
     output_arguments = {}
