@@ -98,7 +98,7 @@ def pair_in_one_window(item_length, query, window):
 
 
 def describe_sequences(inputs, num_bits, item_length):
-    """The item count and queried item of each associative recall input.
+    """The items, item count and queried item of associative recall inputs.
 
     Args:
         inputs: `(batch_size, time, num_bits + 2)` NumPy array; channel
@@ -107,21 +107,46 @@ def describe_sequences(inputs, num_bits, item_length):
         item_length: int. Vectors per item, V.
 
     Returns:
-        `(items, queries)`: int arrays `(batch_size,)`.
+        `(items, queries, stored)`: int arrays `(batch_size,)` of the item
+        count N and the queried item's index, and a list of each
+        sequence's items, `(N, V, D)` arrays.
     """
     block = item_length + 1
     items = np.sum(inputs[:, :, num_bits] > 0.5, axis=1).astype(int)
     queries = np.full(len(inputs), -1)
+    stored = []
     for row, count in enumerate(items):
-        start = block * count + 1
-        query = inputs[row, start : start + item_length, :num_bits]
+        starts = block * np.arange(count + 1) + 1  # the N items, the query
+        vectors = np.stack(
+            [inputs[row, s : s + item_length, :num_bits] for s in starts]
+        )
+        stored.append(vectors[:-1])
         for index in range(count - 1):
-            stored_start = block * index + 1
-            stored = inputs[row, stored_start : stored_start + item_length]
-            if np.array_equal(stored[:, :num_bits], query):
+            if np.array_equal(vectors[index], vectors[-1]):
                 queries[row] = index
                 break
-    return items, queries
+    return items, queries, stored
+
+
+def candidate_mean_errors(stored, query):
+    """Bit errors of answering with the mean of the items that can answer.
+
+    The answer to a query is one of items 1 to N - 1 (item 0 follows
+    nothing). A model that keeps those items but cannot find the one after
+    the query does best by answering each bit with their majority; a bit
+    on which they tie counts half an error (a coin flip).
+
+    Args:
+        stored: `(N, V, D)` array of one sequence's items.
+        query: int. Index of the queried item.
+
+    Returns:
+        float, the expected wrong bits of that answer.
+    """
+    mean = stored[1:].mean(axis=0)
+    answer = stored[query + 1] > 0.5
+    wrong = (mean > 0.5) != answer
+    return float(np.sum(np.where(mean == 0.5, 0.5, wrong)))
 
 
 def errors_by_query(model, dataset, args):
@@ -129,8 +154,9 @@ def errors_by_query(model, dataset, args):
 
     Returns:
         list of dicts with `items`, `query`, `pair_in_one_window`,
-        `sequences` and `bit_errors_per_sequence`, sorted by items then
-        query.
+        `sequences`, `bit_errors_per_sequence` and
+        `candidate_mean_bit_errors_per_sequence` (`candidate_mean_errors`
+        on the same sequences), sorted by items then query.
     """
     totals = {}
     for inputs, targets, mask in dataset:
@@ -139,13 +165,14 @@ def errors_by_query(model, dataset, args):
         predictions = np.asarray(model.predict_on_batch(inputs))
         wrong = (predictions > 0.5) != (targets > 0.5)
         errors = np.sum(wrong * mask[:, :, None], axis=(1, 2))
-        items, queries = describe_sequences(
+        items, queries, stored = describe_sequences(
             inputs, args.num_bits, args.item_length
         )
-        for count, query, error in zip(items, queries, errors):
+        for count, query, error, vectors in zip(items, queries, errors, stored):
             key = (int(count), int(query))
-            sequences, total = totals.get(key, (0, 0.0))
-            totals[key] = (sequences + 1, total + float(error))
+            baseline = candidate_mean_errors(vectors, query)
+            sequences, total, base = totals.get(key, (0, 0.0, 0.0))
+            totals[key] = (sequences + 1, total + float(error), base + baseline)
     return [
         {
             "items": count,
@@ -155,9 +182,31 @@ def errors_by_query(model, dataset, args):
             ),
             "sequences": sequences,
             "bit_errors_per_sequence": round(total / sequences, 4),
+            "candidate_mean_bit_errors_per_sequence": round(
+                base / sequences, 4
+            ),
         }
-        for (count, query), (sequences, total) in sorted(totals.items())
+        for (count, query), (sequences, total, base) in sorted(totals.items())
     ]
+
+
+def errors_by_items(rows):
+    """The rows of `errors_by_query` summed over queries, by item count."""
+    groups = {}
+    for row in rows:
+        groups.setdefault(row["items"], []).append(row)
+    summary = []
+    for count, chosen in sorted(groups.items()):
+        sequences = sum(r["sequences"] for r in chosen)
+        entry = {"items": count, "sequences": sequences}
+        for key in (
+            "bit_errors_per_sequence",
+            "candidate_mean_bit_errors_per_sequence",
+        ):
+            total = sum(r[key] * r["sequences"] for r in chosen)
+            entry[key] = round(total / sequences, 4)
+        summary.append(entry)
+    return summary
 
 
 def errors_by_pair_window(rows):
@@ -199,6 +248,7 @@ def run(name, seed, args):
         "config": config,
         **experiment.summarise(curve),
         "errors_by_pair_window": errors_by_pair_window(by_query),
+        "errors_by_items": errors_by_items(by_query),
         "errors_by_query": by_query,
         "curve": curve,
     }
@@ -230,6 +280,31 @@ def table(results):
             _cell(by_window["split"]),
             f"{result['curve'][-1]['train_seconds']:.0f}",
         ]
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def items_table(results):
+    """A markdown table of each run's errors by item count, with the errors
+    of answering with the mean of the candidates in brackets."""
+    counts = sorted({e["items"] for r in results for e in r["errors_by_items"]})
+    rows = [
+        "| model | seed | "
+        + " | ".join(f"{count} items" for count in counts)
+        + " |",
+        "|---|---|" + "---|" * len(counts),
+    ]
+    for result in results:
+        found = {e["items"]: e for e in result["errors_by_items"]}
+        cells = [result["model"], str(result["seed"])]
+        for count in counts:
+            entry = found.get(count)
+            cells.append(
+                "-"
+                if entry is None
+                else f"{entry['bit_errors_per_sequence']:.2f} "
+                f"({entry['candidate_mean_bit_errors_per_sequence']:.2f})"
+            )
         rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
@@ -269,7 +344,7 @@ def parse_arguments(argv=None):
 
 def report(args, commit, results):
     """Writes the JSON and the plot of the runs so far."""
-    summary = table(results)
+    summary = table(results) + "\n\n" + items_table(results)
     experiment.write_report(
         args.out,
         args,

@@ -65,10 +65,25 @@ def _example_inputs():
     return np.stack([np.pad(first, ((0, 2), (0, 0))), second])
 
 
-def test_describe_sequences_finds_the_item_count_and_the_query():
-    items, queries = recall.describe_sequences(_example_inputs(), 2, 2)
+def test_describe_sequences_finds_the_items_and_the_query():
+    items, queries, stored = recall.describe_sequences(_example_inputs(), 2, 2)
     assert items.tolist() == [3, 3]
     assert queries.tolist() == [1, 0]
+    # The docstring's items: (0 1, 1 1), (0 1, 0 1), (1 0, 1 0).
+    expected = [[[0, 1], [1, 1]], [[0, 1], [0, 1]], [[1, 0], [1, 0]]]
+    for vectors in stored:
+        np.testing.assert_array_equal(vectors, expected)
+
+
+def test_candidate_mean_errors_by_hand():
+    # Items 1-3 can answer; their bitwise mean is (2/3, 1/3, 0), so the
+    # majority answer is (1, 0, 0).
+    stored = np.array([[[1, 1, 1]], [[1, 0, 0]], [[1, 1, 0]], [[0, 0, 0]]])
+    errors = [recall.candidate_mean_errors(stored, q) for q in range(3)]
+    assert errors == [0.0, 1.0, 1.0]
+    # A tie (mean 0.5) counts half an error.
+    tie = np.array([[[1, 1]], [[1, 0]], [[0, 0]]])
+    assert recall.candidate_mean_errors(tie, 1) == 0.5
 
 
 def test_errors_by_query_counts_wrong_answer_bits_by_hand():
@@ -86,16 +101,24 @@ def test_errors_by_query_counts_wrong_answer_bits_by_hand():
     rows = recall.errors_by_query(model, [(inputs, targets, mask)], args)
     # Window 6, items of 3 steps: items 0 and 1 (steps 1-5) share window
     # 0; items 1 and 2 (steps 4-8) do not.
+    # Items 1 and 2 differ in every bit: the mean of the candidates ties
+    # on all 4 answer bits, 2 expected errors.
     assert rows == [
         {"items": 3, "query": 0, "pair_in_one_window": True,
-         "sequences": 1, "bit_errors_per_sequence": 2.0},
+         "sequences": 1, "bit_errors_per_sequence": 2.0,
+         "candidate_mean_bit_errors_per_sequence": 2.0},
         {"items": 3, "query": 1, "pair_in_one_window": False,
-         "sequences": 1, "bit_errors_per_sequence": 1.0},
+         "sequences": 1, "bit_errors_per_sequence": 1.0,
+         "candidate_mean_bit_errors_per_sequence": 2.0},
     ]  # fmt: skip
     assert recall.errors_by_pair_window(rows) == {
         "one_window": 2.0,
         "split": 1.0,
     }
+    assert recall.errors_by_items(rows) == [
+        {"items": 3, "sequences": 2, "bit_errors_per_sequence": 1.5,
+         "candidate_mean_bit_errors_per_sequence": 2.0},
+    ]  # fmt: skip
 
 
 def test_parse_arguments_refuses_bad_options():
@@ -158,6 +181,7 @@ def test_a_two_step_run_writes_curves_and_a_plot(tmp_path, capsys):
             == (result["errors_by_query"][0]["bit_errors_per_sequence"])
         )
     assert "| ntm_transformer | 3 |" in report["table"]
+    assert "| model | seed | 2 items |" in report["table"]
     assert report["table"] in capsys.readouterr().out
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
