@@ -30,7 +30,11 @@ tests on the same range). At the end its errors on that split are broken
 down by item count and queried item (`errors_by_query`), with whether the
 queried item and the one after it lie in one window (`pair_in_one_window`):
 a pair that does can be seen together by attention and written to memory
-as one; a pair split by a window boundary cannot.
+as one; a pair split by a window boundary cannot. Beside each group, the
+errors of a model that keeps the items but does no lookup and answers
+with the bitwise majority of the items that can answer
+(`candidate_mean_errors`): a model at that level has learned a bag of
+items, not the association.
 """
 
 import argparse
@@ -190,36 +194,60 @@ def errors_by_query(model, dataset, args):
     ]
 
 
-def errors_by_items(rows):
-    """The rows of `errors_by_query` summed over queries, by item count."""
+ERROR_KEYS = (
+    "bit_errors_per_sequence",
+    "candidate_mean_bit_errors_per_sequence",
+)
+
+
+def _pooled(rows):
+    """The rows' sequences and their errors, averaged over sequences."""
+    sequences = sum(row["sequences"] for row in rows)
+    pooled = {"sequences": sequences}
+    for key in ERROR_KEYS:
+        total = sum(row[key] * row["sequences"] for row in rows)
+        pooled[key] = round(total / sequences, 4)
+    return pooled
+
+
+def _grouped(rows, group_of):
+    """`_pooled` rows by `group_of(row)`, sorted; group None left out."""
     groups = {}
     for row in rows:
-        groups.setdefault(row["items"], []).append(row)
-    summary = []
-    for count, chosen in sorted(groups.items()):
-        sequences = sum(r["sequences"] for r in chosen)
-        entry = {"items": count, "sequences": sequences}
-        for key in (
-            "bit_errors_per_sequence",
-            "candidate_mean_bit_errors_per_sequence",
-        ):
-            total = sum(r[key] * r["sequences"] for r in chosen)
-            entry[key] = round(total / sequences, 4)
-        summary.append(entry)
-    return summary
+        key = group_of(row)
+        if key is not None:
+            groups.setdefault(key, []).append(row)
+    return {key: _pooled(chosen) for key, chosen in sorted(groups.items())}
+
+
+def errors_by_items(rows):
+    """The rows of `errors_by_query` pooled over queries, by item count."""
+    grouped = _grouped(rows, lambda row: row["items"])
+    return [{"items": count, **pooled} for count, pooled in grouped.items()]
 
 
 def errors_by_pair_window(rows):
-    """Mean bit errors per sequence of pairs in one window and split ones."""
-    means = {}
-    for together, label in ((True, "one_window"), (False, "split")):
-        chosen = [r for r in rows if r["pair_in_one_window"] == together]
-        sequences = sum(r["sequences"] for r in chosen)
-        total = sum(
-            r["bit_errors_per_sequence"] * r["sequences"] for r in chosen
-        )
-        means[label] = round(total / sequences, 4) if sequences else None
-    return means
+    """Errors of two-item sequences, and of the others by where the pair is.
+
+    With two items the only item that can answer is the answer, so the
+    mean of the candidates is exact there; the pairs of longer sequences
+    are split into those in one window and those across a boundary.
+
+    Returns:
+        dict of `two_items`, `pair_in_one_window` and `pair_split` (3 or
+        more items), each `_pooled` or None where no sequence falls.
+    """
+
+    def group_of(row):
+        if row["items"] == 2:
+            return "two_items"
+        if row["pair_in_one_window"]:
+            return "pair_in_one_window"
+        return "pair_split"
+
+    grouped = _grouped(rows, group_of)
+    names = ("two_items", "pair_in_one_window", "pair_split")
+    return {name: grouped.get(name) for name in names}
 
 
 def run(name, seed, args):
@@ -254,17 +282,25 @@ def run(name, seed, args):
     }
 
 
-def _cell(value):
-    return "-" if value is None else f"{value:.2f}"
+def _cell(pooled):
+    """`errors (mean of the candidates)`, or `-` for no sequences."""
+    if pooled is None:
+        return "-"
+    return (
+        f"{pooled['bit_errors_per_sequence']:.2f} "
+        f"({pooled['candidate_mean_bit_errors_per_sequence']:.2f})"
+    )
 
 
 def table(results):
-    """A markdown table of the runs: errors at the end, best, when <= 0.1."""
+    """A markdown table of the runs: errors at the end, best, when <= 0.1,
+    and at the end by group, with the mean of the candidates' errors in
+    brackets (`errors_by_pair_window`)."""
     rows = [
         "| model | seed | parameters | bit errors / sequence at the end "
-        "| best | first eval <= 0.1 | pair in one window | pair split "
-        "| train s |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| best | first eval <= 0.1 | 2 items | 3+ items, pair in one "
+        "window | 3+ items, pair split | train s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for result in results:
         reached = result["first_step_at_most_0.1"]
@@ -276,8 +312,9 @@ def table(results):
             f"{result['final_bit_errors_per_sequence']:.2f}",
             f"{result['best_bit_errors_per_sequence']:.2f}",
             "never" if reached is None else f"{reached:,} steps",
-            _cell(by_window["one_window"]),
-            _cell(by_window["split"]),
+            _cell(by_window["two_items"]),
+            _cell(by_window["pair_in_one_window"]),
+            _cell(by_window["pair_split"]),
             f"{result['curve'][-1]['train_seconds']:.0f}",
         ]
         rows.append("| " + " | ".join(cells) + " |")
@@ -297,14 +334,7 @@ def items_table(results):
     for result in results:
         found = {e["items"]: e for e in result["errors_by_items"]}
         cells = [result["model"], str(result["seed"])]
-        for count in counts:
-            entry = found.get(count)
-            cells.append(
-                "-"
-                if entry is None
-                else f"{entry['bit_errors_per_sequence']:.2f} "
-                f"({entry['candidate_mean_bit_errors_per_sequence']:.2f})"
-            )
+        cells += [_cell(found.get(count)) for count in counts]
         rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows)
 

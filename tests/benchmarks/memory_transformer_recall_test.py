@@ -111,9 +111,11 @@ def test_errors_by_query_counts_wrong_answer_bits_by_hand():
          "sequences": 1, "bit_errors_per_sequence": 1.0,
          "candidate_mean_bit_errors_per_sequence": 2.0},
     ]  # fmt: skip
+    pooled = {"sequences": 1, "candidate_mean_bit_errors_per_sequence": 2.0}
     assert recall.errors_by_pair_window(rows) == {
-        "one_window": 2.0,
-        "split": 1.0,
+        "two_items": None,
+        "pair_in_one_window": {**pooled, "bit_errors_per_sequence": 2.0},
+        "pair_split": {**pooled, "bit_errors_per_sequence": 1.0},
     }
     assert recall.errors_by_items(rows) == [
         {"items": 3, "sequences": 2, "bit_errors_per_sequence": 1.5,
@@ -174,12 +176,18 @@ def test_a_two_step_run_writes_curves_and_a_plot(tmp_path, capsys):
             (row["items"], row["query"], row["sequences"])
             for row in result["errors_by_query"]
         ] == [(2, 0, 4)]
-        assert result["errors_by_query"][0]["pair_in_one_window"]
-        assert result["errors_by_pair_window"]["split"] is None
+        by_window = result["errors_by_pair_window"]
+        assert by_window["pair_in_one_window"] is None
+        assert by_window["pair_split"] is None
+        # With one candidate its mean is the answer: no error.
         assert (
-            result["errors_by_pair_window"]["one_window"]
-            == (result["errors_by_query"][0]["bit_errors_per_sequence"])
+            by_window["two_items"]["candidate_mean_bit_errors_per_sequence"]
+            == 0
         )
+        # The breakdown counts what the final evaluation counted.
+        assert by_window["two_items"][
+            "bit_errors_per_sequence"
+        ] == pytest.approx(result["final_bit_errors_per_sequence"], abs=1e-4)
     assert "| ntm_transformer | 3 |" in report["table"]
     assert "| model | seed | 2 items |" in report["table"]
     assert report["table"] in capsys.readouterr().out
