@@ -130,18 +130,14 @@ def run(name, seed, args):
 
 
 def table(results):
-    """A markdown table of the runs: errors at the end, best, when <= 0.1,
-    and at the end by group, with the mean of the candidates' errors in
-    brackets (`errors_by_pair_window`)."""
+    """A markdown table of the runs: errors at the end, best, when <= 0.1."""
     rows = [
         "| model | seed | parameters | bit errors / sequence at the end "
-        "| best | first eval <= 0.1 | 2 items | 3+ items, pair in one "
-        "window | 3+ items, pair split | train s |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| best | first eval <= 0.1 | train s |",
+        "|---|---|---|---|---|---|---|",
     ]
     for result in results:
         reached = result["first_step_at_most_0.1"]
-        by_window = result["errors_by_pair_window"]
         cells = [
             result["model"],
             str(result["seed"]),
@@ -149,9 +145,6 @@ def table(results):
             f"{result['final_bit_errors_per_sequence']:.2f}",
             f"{result['best_bit_errors_per_sequence']:.2f}",
             "never" if reached is None else f"{reached:,} steps",
-            breakdown.cell(by_window["two_items"]),
-            breakdown.cell(by_window["pair_in_one_window"]),
-            breakdown.cell(by_window["pair_split"]),
             f"{result['curve'][-1]['train_seconds']:.0f}",
         ]
         rows.append("| " + " | ".join(cells) + " |")
@@ -193,7 +186,13 @@ def parse_arguments(argv=None):
 
 def report(args, commit, results):
     """Writes the JSON and the plot of the runs so far."""
-    summary = table(results) + "\n\n" + breakdown.items_table(results)
+    summary = "\n\n".join(
+        [
+            table(results),
+            breakdown.groups_table(results),
+            breakdown.items_table(results),
+        ]
+    )
     experiment.write_report(
         args.out,
         args,

@@ -5,7 +5,13 @@
 down with these functions: by item count and queried item, by whether the
 queried item and the next one lie in one attention window, and beside a
 baseline, the errors of a model that keeps the items but does no lookup
-(`candidate_mean_errors`). Inputs are laid out as in
+(`candidate_mean_errors`). Run as a script on the JSON of
+`memory_transformer_recall.py`, it fills in that baseline where the JSON
+lacks it (runs before it existed) and prints the tables:
+
+    python benchmarks/recall_breakdown.py runs/mt/recall.json [--out FILE]
+
+Inputs are laid out as in
 `tasks.get("associative_recall")`: item k's V vectors at steps
 `(V + 1) k + 1` to `(V + 1) k + V`, after an item delimiter (channel D),
 the query's after the N items, between query delimiters (channel D + 1).
@@ -13,7 +19,14 @@ the query's after the N items, between query delimiters (channel D + 1).
 Legend: N = items, V = vectors per item (`item_length`), D = bits.
 """
 
-import numpy as np
+import argparse
+import json
+import os
+import pathlib
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
 
 
 def pair_in_one_window(item_length, query, window):
@@ -191,6 +204,26 @@ def cell(pooled):
     )
 
 
+def groups_table(results):
+    """A markdown table of each run's errors on two items and, from three
+    items on, by where the pair lies; the mean of the candidates' errors in
+    brackets."""
+    rows = [
+        "| model | seed | 2 items | 3+ items, pair in one window "
+        "| 3+ items, pair split |",
+        "|---|---|---|---|---|",
+    ]
+    for result in results:
+        groups = result["errors_by_pair_window"]
+        cells = [result["model"], str(result["seed"])]
+        cells += [
+            cell(groups[name])
+            for name in ("two_items", "pair_in_one_window", "pair_split")
+        ]
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
 def items_table(results):
     """A markdown table of each run's errors by item count, with the errors
     of answering with the mean of the candidates in brackets."""
@@ -207,3 +240,105 @@ def items_table(results):
         cells += [cell(found.get(count)) for count in counts]
         rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows)
+
+
+def candidate_baselines(arguments, seed):
+    """`candidate_mean_errors` summed by (items, query) over a test split.
+
+    Args:
+        arguments: the `arguments` of a `memory_transformer_recall.py`
+            JSON: the task's sizes, `eval_size` and `batch_size`.
+        seed: int. The run's seed, which fixes its test split.
+
+    Returns:
+        dict from `(items, query)` to `(sequences, summed errors)`.
+    """
+    import tasks
+
+    task = tasks.get(
+        "associative_recall",
+        num_bits=arguments["num_bits"],
+        item_length=arguments["item_length"],
+        min_items=arguments["min_items"],
+        max_items=arguments["max_items"],
+        train_min_items=arguments.get("train_min_items"),
+        generalisation_items=(),
+        seed=seed,
+        eval_size=arguments["eval_size"],
+    )
+    totals = {}
+    for inputs, _, _ in task.dataset("test", arguments["batch_size"]):
+        items, queries, stored = describe_sequences(
+            np.asarray(inputs), arguments["num_bits"], arguments["item_length"]
+        )
+        for count, query, vectors in zip(items, queries, stored):
+            key = (int(count), int(query))
+            sequences, total = totals.get(key, (0, 0.0))
+            errors = candidate_mean_errors(vectors, query)
+            totals[key] = (sequences + 1, total + errors)
+    return totals
+
+
+def complete(report):
+    """Adds the candidate baseline and the pooled groups to every result.
+
+    Raises:
+        ValueError: if a result has no `errors_by_query`, or its rows do
+            not count the sequences the rebuilt test split holds.
+    """
+    for result in report["results"]:
+        rows = result.get("errors_by_query")
+        if not rows:
+            raise ValueError(
+                f"Invalid results: the run of {result.get('model')!r}, seed "
+                f"{result.get('seed')}, has no `errors_by_query`; expected "
+                "the JSON of memory_transformer_recall.py at or after "
+                "commit bbc61df."
+            )
+        baselines = candidate_baselines(report["arguments"], result["seed"])
+        for row in rows:
+            sequences, total = baselines.get(
+                (row["items"], row["query"]), (0, 0.0)
+            )
+            if sequences != row["sequences"]:
+                raise ValueError(
+                    f"Invalid results: {row['sequences']} sequences of "
+                    f"{row['items']} items with the query on item "
+                    f"{row['query']} in the run, {sequences} in the test "
+                    f"split rebuilt for seed {result['seed']}; expected the "
+                    "same split."
+                )
+            row["candidate_mean_bit_errors_per_sequence"] = round(
+                total / sequences, 4
+            )
+        result["errors_by_pair_window"] = errors_by_pair_window(rows)
+        result["errors_by_items"] = errors_by_items(rows)
+    return report
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("results", help="a memory_transformer_recall.py JSON")
+    parser.add_argument("--out", help="write the completed JSON here")
+    args = parser.parse_args(argv)
+    try:
+        report = json.loads(pathlib.Path(args.results).read_text())
+        report = complete(report)
+    except KeyError as error:
+        parser.error(
+            f"{args.results}: the key {error} is missing; expected the JSON "
+            "of memory_transformer_recall.py."
+        )
+    except (OSError, ValueError, TypeError) as error:
+        parser.error(f"{args.results}: {error}")
+    tables = "\n\n".join(
+        [groups_table(report["results"]), items_table(report["results"])]
+    )
+    if args.out:
+        pathlib.Path(args.out).write_text(json.dumps(report, indent=1) + "\n")
+    print(tables)
+    return report
+
+
+if __name__ == "__main__":
+    main()

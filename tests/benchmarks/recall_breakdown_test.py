@@ -1,8 +1,11 @@
 """Errors of an associative recall model by item and query, by hand."""
 
+import copy
+import json
 import types
 
 import numpy as np
+import pytest
 
 from testing import load_benchmark
 
@@ -106,3 +109,75 @@ def test_items_table_puts_the_baseline_in_brackets_and_marks_gaps():
         "| a | 0 | 1.25 (4.50) | - |",
         "| b | 1 | - | 1.25 (4.50) |",
     ]
+
+
+@pytest.fixture(scope="module")
+def tiny_report(tmp_path_factory):
+    """The JSON of a two-step run of experiment 2 at tiny sizes (2 or 3
+    items of one 2-bit vector, window 2: each item in a window of its own)."""
+    recall = load_benchmark("memory_transformer_recall")
+    out = tmp_path_factory.mktemp("recall") / "recall.json"
+    recall.main(
+        ["--model-dim", "8", "--num-heads", "2", "--feed-forward-dim", "8",
+         "--memory-size", "4", "--word-size", "4", "--num-bits", "2",
+         "--item-length", "1", "--max-items", "3", "--window", "2",
+         "--batch-size", "4", "--eval-size", "16", "--jit-compile", "eager",
+         "--models", "ntm_transformer", "--steps", "2", "--eval-every", "2",
+         "--out", str(out)]
+    )  # fmt: skip
+    return out
+
+
+def test_complete_rebuilds_the_baseline_a_run_recorded(tiny_report):
+    report = json.loads(tiny_report.read_text())
+    stripped = copy.deepcopy(report)
+    for result in stripped["results"]:
+        del result["errors_by_pair_window"], result["errors_by_items"]
+        for row in result["errors_by_query"]:
+            del row["candidate_mean_bit_errors_per_sequence"]
+    completed = breakdown.complete(stripped)
+    for old, new in zip(report["results"], completed["results"]):
+        for key in (
+            "errors_by_query",
+            "errors_by_pair_window",
+            "errors_by_items",
+        ):
+            assert new[key] == old[key]
+    assert (
+        sum(row["sequences"] for row in report["results"][0]["errors_by_query"])
+        == 16
+    )
+
+
+def test_complete_refuses_a_run_of_another_test_split(tiny_report):
+    report = json.loads(tiny_report.read_text())
+    report["results"][0]["errors_by_query"][0]["sequences"] += 1
+    with pytest.raises(ValueError, match="test split rebuilt for seed 0"):
+        breakdown.complete(report)
+    del report["results"][0]["errors_by_query"]
+    with pytest.raises(ValueError, match="has no `errors_by_query`"):
+        breakdown.complete(report)
+
+
+def test_main_prints_the_tables_and_writes_the_json(
+    tiny_report, tmp_path, capsys
+):
+    out = tmp_path / "completed.json"
+    breakdown.main([str(tiny_report), "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert "| model | seed | 2 items | 3+ items, pair in one window" in printed
+    assert "| ntm_transformer | 0 |" in printed
+    assert json.loads(out.read_text())["results"][0]["errors_by_items"]
+
+
+@pytest.mark.parametrize("content", [None, "{not json", "[1, 2]", "{}"])
+def test_main_names_a_bad_results_file_without_a_traceback(
+    tmp_path, capsys, content
+):
+    path = tmp_path / "results.json"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(SystemExit) as raised:
+        breakdown.main([str(path)])
+    assert raised.value.code == 2
+    assert str(path) in capsys.readouterr().err
