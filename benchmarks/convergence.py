@@ -418,6 +418,9 @@ def main(argv=None):
         "task_option_defaults": registry.task_option_defaults(
             args.model, args.task
         ),
+        "model_option_defaults": registry.model_option_defaults(
+            args.model, args.task
+        ),
         "compile": {
             "learning_rate": args.learning_rate,
             "amsgrad": args.amsgrad,

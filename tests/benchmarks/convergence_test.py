@@ -107,3 +107,22 @@ def test_results_from_log_names_the_log_when_it_cannot_give_results(
     log.write_text(f'{json.dumps(finished)}\n{{"sequences": 64')
     (result,) = convergence.results_from_log(log)
     assert result["seed"] == 0 and result["curve"] == []
+
+
+def test_the_report_records_the_family_s_model_options_for_the_task(tmp_path):
+    log = tmp_path / "run.log"
+    log.write_text(json.dumps(_seed(0, 3200, [0.05])) + "\n")
+    convergence.main(
+        [
+            "ntm",
+            "--task",
+            "copy",
+            "--from-log",
+            str(log),
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    report = json.loads((tmp_path / "results.json").read_text())
+    # `ntm` trains copy with sharper heads by default (zoo/models/ntm.py).
+    assert report["model_option_defaults"] == {"min_sharpening": 2.0}
