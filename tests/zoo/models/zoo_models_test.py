@@ -78,28 +78,24 @@ def test_ntm_factory_passes_the_head_clip_to_its_cell(clip_value):
     assert strengths.max() >= bound - 1e-3
 
 
-@pytest.mark.parametrize("min_strength", [0.0, 1.5])
-def test_ntm_key_strengths_start_at_min_strength(min_strength):
-    model = zoo.get("ntm_tiny", min_strength=min_strength)
+@pytest.mark.parametrize(
+    "option, control, floor",
+    [
+        ("min_sharpening", "sharpening", 1.0),
+        ("min_sharpening", "sharpening", 2.5),
+        ("min_strength", "strengths", 0.0),
+        ("min_strength", "strengths", 1.5),
+    ],
+)
+def test_ntm_strengths_and_exponents_start_at_their_floor(
+    option, control, floor
+):
+    model = zoo.get("ntm_tiny", **{option: floor})
     cell = model.get_layer("ntm").cell
+    # Huge controller outputs put raw controls at +-20: the control lies
+    # between floor + softplus(-20) (2e-9 above it) and floor + 20.
     rng = np.random.default_rng(0)
     output = 1e3 * rng.standard_normal((64, cell.controller_units))
-    strengths = np.asarray(cell.controls(output.astype("float32"))["strengths"])
-    # Raw controls at +-20: softplus(-20) = 2e-9 and softplus(20) = 20.
-    assert strengths.min() == pytest.approx(min_strength, abs=1e-6)
-    assert strengths.max() == pytest.approx(min_strength + 20.0, abs=1e-4)
-
-
-@pytest.mark.parametrize("min_sharpening", [1.0, 2.5])
-def test_ntm_sharpening_exponents_start_at_min_sharpening(min_sharpening):
-    model = zoo.get("ntm_tiny", min_sharpening=min_sharpening)
-    cell = model.get_layer("ntm").cell
-    # Huge controller outputs put raw controls at +-20: the exponents lie
-    # between min_sharpening + softplus(-20) and min_sharpening + 20.
-    rng = np.random.default_rng(0)
-    output = 1e3 * rng.standard_normal((64, cell.controller_units))
-    sharpening = np.asarray(
-        cell.controls(output.astype("float32"))["sharpening"]
-    )
-    assert sharpening.min() == pytest.approx(min_sharpening, abs=1e-6)
-    assert sharpening.max() == pytest.approx(min_sharpening + 20.0, abs=1e-4)
+    values = np.asarray(cell.controls(output.astype("float32"))[control])
+    assert values.min() == pytest.approx(floor, abs=1e-6)
+    assert values.max() == pytest.approx(floor + 20.0, abs=1e-4)
