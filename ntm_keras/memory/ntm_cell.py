@@ -91,7 +91,9 @@ class NTMCell(keras.layers.Layer):
             (`notes/2026-12-03-copy-read-slip.md`). Defaults to `1`.
         min_strength: float. Least key strength, `beta_t = min_strength +
             softplus(.)`. `0` is the paper's `beta_t >= 0`; the DNC's
-            `oneplus` is `1`. Defaults to `0`.
+            `oneplus` is `1`, which did not make associative recall
+            converge sooner (`notes/2026-12-02-associative-recall-shortcut.md`).
+            Defaults to `0`.
         seed: int. Seed of `memory_init="random"`. Defaults to `None`.
         **kwargs: base `Layer` arguments.
 
