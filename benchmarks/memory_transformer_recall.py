@@ -46,8 +46,6 @@ import keras  # noqa: E402
 import memory_transformer_experiment as experiment  # noqa: E402
 import recall_breakdown as breakdown  # noqa: E402
 
-import tasks  # noqa: E402
-
 MODELS = ("segment_transformer", *experiment.MEMORY_TRANSFORMERS)
 
 
@@ -96,16 +94,9 @@ def check_window(window, item_length, min_items, max_items):
 def run(name, seed, args):
     """Trains and evaluates one (model, seed); returns its result."""
     keras.utils.set_random_seed(seed)
-    task = tasks.get(
-        "associative_recall",
-        num_bits=args.num_bits,
-        item_length=args.item_length,
-        min_items=args.min_items,
-        max_items=args.max_items,
-        train_min_items=args.train_min_items,
-        generalisation_items=(),
-        seed=seed,
-        eval_size=args.eval_size,
+    task = breakdown.recall_task(
+        seed,
+        **{key: getattr(args, key) for key in breakdown.RECALL_TASK_OPTIONS},
     )
     model, config = experiment.build(name, task, args)
     curve = experiment.train(model, task, args, {"model": name, "seed": seed})

@@ -242,6 +242,26 @@ def items_table(results):
     return "\n".join(rows)
 
 
+RECALL_TASK_OPTIONS = (
+    "num_bits",
+    "item_length",
+    "min_items",
+    "max_items",
+    "train_min_items",
+    "eval_size",
+)
+
+
+def recall_task(seed, **options):
+    """The associative recall task of experiment 2: `RECALL_TASK_OPTIONS`
+    and the seed, which fixes the test split; no generalisation splits."""
+    import tasks
+
+    return tasks.get(
+        "associative_recall", generalisation_items=(), seed=seed, **options
+    )
+
+
 def candidate_baselines(arguments, seed):
     """`candidate_mean_errors` summed by (items, query) over a test split.
 
@@ -253,18 +273,9 @@ def candidate_baselines(arguments, seed):
     Returns:
         dict from `(items, query)` to `(sequences, summed errors)`.
     """
-    import tasks
-
-    task = tasks.get(
-        "associative_recall",
-        num_bits=arguments["num_bits"],
-        item_length=arguments["item_length"],
-        min_items=arguments["min_items"],
-        max_items=arguments["max_items"],
-        train_min_items=arguments.get("train_min_items"),
-        generalisation_items=(),
-        seed=seed,
-        eval_size=arguments["eval_size"],
+    task = recall_task(
+        seed,
+        **{key: arguments.get(key) for key in RECALL_TASK_OPTIONS},
     )
     totals = {}
     for inputs, _, _ in task.dataset("test", arguments["batch_size"]):

@@ -121,7 +121,9 @@ def test_train_min_items_reaches_the_task(monkeypatch):
         seen.update(options, name=name)
         raise Stop
 
-    monkeypatch.setattr(recall.tasks, "get", get)
+    import tasks
+
+    monkeypatch.setattr(tasks, "get", get)
     args = recall.parse_arguments(["--out", "x", "--train-min-items", "3"])
     with pytest.raises(Stop):
         recall.run("ntm_transformer", 0, args)
