@@ -89,6 +89,15 @@ def candidate_mean_errors(stored, query):
     return float(np.sum(np.where(mean == 0.5, 0.5, wrong)))
 
 
+def _keys_and_baselines(inputs, num_bits, item_length):
+    """Each sequence's `(items, query)` and its `candidate_mean_errors`."""
+    items, queries, stored = describe_sequences(inputs, num_bits, item_length)
+    return [
+        ((int(count), int(query)), candidate_mean_errors(vectors, query))
+        for count, query, vectors in zip(items, queries, stored)
+    ]
+
+
 def errors_by_query(model, dataset, num_bits, item_length, window):
     """Bit errors per sequence grouped by item count and queried item.
 
@@ -113,12 +122,8 @@ def errors_by_query(model, dataset, num_bits, item_length, window):
         predictions = np.asarray(model.predict_on_batch(inputs))
         wrong = (predictions > 0.5) != (targets > 0.5)
         errors = np.sum(wrong * mask[:, :, None], axis=(1, 2))
-        items, queries, stored = describe_sequences(
-            inputs, num_bits, item_length
-        )
-        for count, query, error, vectors in zip(items, queries, errors, stored):
-            key = (int(count), int(query))
-            baseline = candidate_mean_errors(vectors, query)
+        described = _keys_and_baselines(inputs, num_bits, item_length)
+        for (key, baseline), error in zip(described, errors):
             sequences, total, base = totals.get(key, (0, 0.0, 0.0))
             totals[key] = (sequences + 1, total + float(error), base + baseline)
     return [
@@ -279,13 +284,11 @@ def candidate_baselines(arguments, seed):
     )
     totals = {}
     for inputs, _, _ in task.dataset("test", arguments["batch_size"]):
-        items, queries, stored = describe_sequences(
+        described = _keys_and_baselines(
             np.asarray(inputs), arguments["num_bits"], arguments["item_length"]
         )
-        for count, query, vectors in zip(items, queries, stored):
-            key = (int(count), int(query))
+        for key, errors in described:
             sequences, total = totals.get(key, (0, 0.0))
-            errors = candidate_mean_errors(vectors, query)
             totals[key] = (sequences + 1, total + errors)
     return totals
 
