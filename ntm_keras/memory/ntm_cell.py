@@ -94,6 +94,14 @@ class NTMCell(keras.layers.Layer):
             `oneplus` is `1`, which did not make associative recall
             converge sooner (`notes/2026-12-02-associative-recall-shortcut.md`).
             Defaults to `0`.
+        write_forward_bias: float. Added, at initialisation, to each write
+            head's bias for the +1 shift and taken from its bias for the
+            interpolation gate, so that a fresh write head follows its own
+            location one slot forward (at `2`: 93% of its weight on one slot
+            per step) instead of blending in a content weighting that is
+            flat over an empty memory (a fresh head's peak is about 0.3).
+            Training may undo it. `0` leaves the biases as initialised.
+            Defaults to `0`.
         seed: int. Seed of `memory_init="random"`. Defaults to `None`.
         **kwargs: base `Layer` arguments.
 
@@ -129,6 +137,7 @@ class NTMCell(keras.layers.Layer):
         clip_value=20.0,
         min_sharpening=1.0,
         min_strength=0.0,
+        write_forward_bias=0.0,
         seed=None,
         **kwargs,
     ):
@@ -155,6 +164,7 @@ class NTMCell(keras.layers.Layer):
         validation.check_float("clip_value", clip_value, minimum=1e-3)
         validation.check_float("min_sharpening", min_sharpening, minimum=1.0)
         validation.check_float("min_strength", min_strength, minimum=0.0)
+        validation.check_float("write_forward_bias", write_forward_bias)
         if seed is not None:
             validation.check_int("seed", seed, minimum=0)
         # Under a mixed global policy (`mixed_float16`, `mixed_bfloat16`)
@@ -180,6 +190,7 @@ class NTMCell(keras.layers.Layer):
         self.clip_value = float(clip_value)
         self.min_sharpening = float(min_sharpening)
         self.min_strength = float(min_strength)
+        self.write_forward_bias = float(write_forward_bias)
         self.seed = seed
         self.num_heads = num_read_heads + num_write_heads
         self.control_sizes = _split_sizes(
@@ -283,6 +294,10 @@ class NTMCell(keras.layers.Layer):
             **head_initializers,
         )
         self.head_projection.build((input_shape[0], self.controller_units))
+        if self.write_forward_bias:
+            self.head_projection.bias.assign(
+                self.head_projection.bias + self._forward_offsets()
+            )
         self.initial_read_vectors = self.add_weight(
             shape=(self.num_read_heads * self.word_size,),
             initializer=keras.initializers.RandomNormal(stddev=0.01),
@@ -300,6 +315,22 @@ class NTMCell(keras.layers.Layer):
                 initializer=keras.initializers.RandomUniform(-limit, limit),
                 name="initial_memory",
             )
+
+    def _forward_offsets(self):
+        """The `write_forward_bias` offsets of the head projection's bias."""
+        offsets = [0.0] * sum(self.control_sizes.values())
+        start, starts = 0, {}
+        for name, size in self.control_sizes.items():
+            starts[name] = start
+            start += size
+        s = self.shift_range
+        for head in range(self.num_read_heads, self.num_heads):
+            offsets[starts["gates"] + head] -= self.write_forward_bias
+            # Offset +1 is shift index (S - 1) / 2 + 1 (`circular_shift`).
+            offsets[starts["shifts"] + head * s + s // 2 + 1] += (
+                self.write_forward_bias
+            )
+        return ops.convert_to_tensor(offsets, self.head_projection.bias.dtype)
 
     # -- Initial state -----------------------------------------------------
 
@@ -483,6 +514,7 @@ class NTMCell(keras.layers.Layer):
                 "clip_value": self.clip_value,
                 "min_sharpening": self.min_sharpening,
                 "min_strength": self.min_strength,
+                "write_forward_bias": self.write_forward_bias,
                 "seed": self.seed,
             }
         )

@@ -201,6 +201,7 @@ def test_config_round_trip_is_json_equal():
         controller_layers=2,
         min_sharpening=2.0,
         min_strength=1.0,
+        write_forward_bias=2.0,
         **SMALL,
     )
     restored = NTMCell.from_config(cell.get_config())
@@ -281,11 +282,60 @@ def test_trace_reports_weightings_that_sum_to_one():
         ({"min_sharpening": "2"}, TypeError, "min_sharpening"),
         ({"min_strength": -0.5}, ValueError, "min_strength"),
         ({"min_strength": float("inf")}, ValueError, "min_strength"),
+        ({"write_forward_bias": float("nan")}, ValueError, "write_forward"),
+        ({"write_forward_bias": "2"}, TypeError, "write_forward_bias"),
     ],
 )
 def test_bad_arguments_raise_naming_the_argument(kwargs, error, match):
     with pytest.raises(error, match=match):
         NTMCell(**kwargs)
+
+
+def _fresh_controls(bias, **options):
+    """The controls of a fresh cell for a zero controller output."""
+    keras.utils.set_random_seed(3)
+    cell = NTMCell(write_forward_bias=bias, **dict(SMALL, **options))
+    cell.build((2, 3))
+    zero = np.zeros((1, cell.controller_units), "float32")
+    return {k: np.asarray(v)[0] for k, v in cell.controls(zero).items()}
+
+
+def _logit(p):
+    return np.log(p) - np.log1p(-p)
+
+
+def test_write_forward_bias_moves_only_write_heads_gate_and_plus_one_shift():
+    options = dict(num_read_heads=2, num_write_heads=2, shift_range=5)
+    plain = _fresh_controls(0.0, **options)
+    biased = _fresh_controls(2.5, **options)
+    # A zero controller output leaves the bias: the gate logit of each write
+    # head (heads 2 and 3) falls by 2.5; the read heads' stay.
+    gate_shift = _logit(biased["gates"]) - _logit(plain["gates"])
+    np.testing.assert_allclose(gate_shift, [0, 0, -2.5, -2.5], atol=1e-4)
+    # Shift logits (offsets -2..+2): only offset +1 (index 3) of the write
+    # heads gains 2.5, relative to the others.
+    log_ratio = np.log(biased["shifts"]) - np.log(plain["shifts"])
+    log_ratio -= log_ratio[:, :1]
+    expected = np.zeros((4, 5))
+    expected[2:, 3] = 2.5
+    np.testing.assert_allclose(log_ratio, expected, atol=1e-4)
+    for name in ("keys", "strengths", "sharpening", "erase", "add"):
+        np.testing.assert_allclose(biased[name], plain[name], atol=1e-6)
+
+
+def test_write_forward_bias_starts_a_write_head_that_walks_forward():
+    keras.utils.set_random_seed(0)
+    cell = NTMCell(write_forward_bias=3.0, memory_size=16, word_size=4)
+    cell.build((4, 5))
+    states = cell.get_initial_state(batch_size=4)
+    rng = np.random.default_rng(0)
+    peaks = []
+    for _ in range(8):
+        x = (rng.random((4, 5)) < 0.5).astype("float32")
+        _, states, trace = cell.step(x, states)
+        peaks.append(np.asarray(trace["write_weights"])[:, 0].argmax(-1))
+    # The write weighting's peak moves one slot forward every step.
+    np.testing.assert_array_equal(np.diff(np.stack(peaks), axis=0), 1)
 
 
 def test_inputs_of_another_size_raise():

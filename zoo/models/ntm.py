@@ -93,6 +93,7 @@ def ntm(
     clip_value: float = 20.0,
     min_sharpening: float = 1.0,
     min_strength: float = 0.0,
+    write_forward_bias: float = 0.0,
     name: str = "ntm",
 ) -> keras.Model:
     """Builds an NTM: `NTMCell` in `keras.layers.RNN`, then a `Dense` layer.
@@ -120,6 +121,7 @@ def ntm(
         clip_value=clip_value,
         min_sharpening=min_sharpening,
         min_strength=min_strength,
+        write_forward_bias=write_forward_bias,
         name="ntm_cell",
     )
     output_arguments = {}

@@ -78,6 +78,17 @@ def test_ntm_factory_passes_the_head_clip_to_its_cell(clip_value):
     assert strengths.max() >= bound - 1e-3
 
 
+def test_ntm_factory_passes_the_write_forward_bias_to_its_cell():
+    model = zoo.get("ntm_tiny", write_forward_bias=2.0)
+    cell = model.get_layer("ntm").cell
+    assert cell.get_config()["write_forward_bias"] == 2.0
+    zero = np.zeros((1, cell.controller_units), "float32")
+    gates = np.asarray(cell.controls(zero)["gates"])[0]
+    # Head 0 reads, head 1 writes: sigmoid(about -2) against about 0.5.
+    assert gates[1] == pytest.approx(1 / (1 + np.exp(2.0)), abs=0.01)
+    assert gates[0] == pytest.approx(0.5, abs=0.01)
+
+
 @pytest.mark.parametrize(
     "option, control, floor",
     [
