@@ -100,8 +100,10 @@ class NTMCell(keras.layers.Layer):
             location one slot forward (at `2`: 93% of its weight on one slot
             per step) instead of blending in a content weighting that is
             flat over an empty memory (a fresh head's peak is about 0.3).
-            Training may undo it. `0` leaves the biases as initialised.
-            Defaults to `0`.
+            Training may undo it. At `2` associative recall converged
+            sooner on 5 of 5 seeds, copy more slowly
+            (`notes/2026-12-03-write-head-forward-start.md`). `0` leaves
+            the biases as initialised. Defaults to `0`.
         seed: int. Seed of `memory_init="random"`. Defaults to `None`.
         **kwargs: base `Layer` arguments.
 

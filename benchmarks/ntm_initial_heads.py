@@ -1,0 +1,105 @@
+"""How focused a fresh NTM's write head is, before any training.
+
+    python benchmarks/ntm_initial_heads.py --seeds 0,1
+    python benchmarks/ntm_initial_heads.py --seeds 0,1 \\
+        --set write_forward_bias=2
+
+Builds the model for the task (its initial weights for each seed), steps
+its memory cell over one batch of the task's test sequences and records,
+at every step, the write weighting's largest value (1: one slot; 1/N: all
+slots alike), its effective number of slots (the exponential of its
+entropy) and the write head's interpolation gate (1: content only; 0: its
+previous location only). Prints JSON: per seed, these three averaged over
+the batch at every step, and their means over the sequence.
+"""
+
+import argparse
+import json
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+from keras import ops  # noqa: E402
+
+import tasks  # noqa: E402
+import zoo  # noqa: E402
+from ntm_keras.inspect.memory_trace import find_memory_layer  # noqa: E402
+from zoo import cli  # noqa: E402
+
+
+def write_focus(model, inputs):
+    """Steps `model`'s memory cell over a batch; the write head per step.
+
+    Returns:
+        dict of lists over the time steps, each a mean over the batch and
+        the write heads: `peak`, `effective_slots` and `gate`.
+    """
+    layer = find_memory_layer(model)
+    if layer is None:
+        raise SystemExit(f"{model.name!r} has no memory cell to trace.")
+    cell = layer.cell
+    feeder = keras.Model(model.inputs[0], layer.input)
+    steps = ops.convert_to_tensor(feeder(inputs))
+    states = cell.get_initial_state(batch_size=steps.shape[0])
+    focus = {"peak": [], "effective_slots": [], "gate": []}
+    for t in range(steps.shape[1]):
+        _, states, trace = cell.step(steps[:, t], states)
+        weights = ops.convert_to_numpy(trace["write_weights"])  # (B, V, N)
+        entropy = -(weights * np.log(weights + 1e-12)).sum(axis=-1)
+        gates = ops.convert_to_numpy(trace["gates"])[:, cell.num_read_heads :]
+        focus["peak"].append(float(weights.max(axis=-1).mean()))
+        focus["effective_slots"].append(float(np.exp(entropy).mean()))
+        focus["gate"].append(float(gates.mean()))
+    return focus
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", default="ntm")
+    parser.add_argument("--task", default="associative_recall")
+    parser.add_argument("--seeds", default="0,1")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE"
+    )
+    args = parser.parse_args(argv)
+    try:
+        seeds = [int(seed) for seed in args.seeds.split(",")]
+        overrides = cli.parse_sets(args.set)
+        results = []
+        for seed in seeds:
+            keras.utils.set_random_seed(seed)
+            task = tasks.get(args.task, seed=seed)
+            model = zoo.get(args.model, task=task, **overrides)
+            inputs = next(iter(task.dataset("test", args.batch_size)))[0]
+            focus = write_focus(model, inputs)
+            means = {
+                name: round(float(np.mean(values)), 3)
+                for name, values in focus.items()
+            }
+            rounded = {
+                name: [round(value, 3) for value in values]
+                for name, values in focus.items()
+            }
+            results.append({"seed": seed, "mean": means, "per_step": rounded})
+    except (ValueError, TypeError) as error:
+        raise SystemExit(f"error: {error}") from None
+    print(
+        json.dumps(
+            {
+                "benchmark": "ntm_initial_heads",
+                "model": args.model,
+                "task": args.task,
+                "overrides": overrides,
+                "batch_size": args.batch_size,
+                "results": results,
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
