@@ -56,6 +56,13 @@ def test_ntm_defaults_apply_to_the_measured_tasks_only():
         "min_sharpening": 2.0
     }
     assert registry.model_option_defaults("ntm", "repeat_copy") == {}
+    assert registry.model_option_defaults("ntm", "associative_recall") == {
+        "write_forward_bias": 2.0
+    }
+    recall = tasks.get("associative_recall")
+    assert zoo.resolve_config("ntm", recall)["write_forward_bias"] == 2.0
+    assert zoo.resolve_config("ntm")["write_forward_bias"] == 0.0
+    assert zoo.resolve_config("ntm_tiny", recall)["write_forward_bias"] == 0.0
     copy = tasks.get("copy")
     assert zoo.resolve_config("ntm", copy)["min_sharpening"] == 2.0
     assert zoo.resolve_config("ntm")["min_sharpening"] == 1.0
