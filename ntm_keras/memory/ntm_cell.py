@@ -89,6 +89,9 @@ class NTMCell(keras.layers.Layer):
             with `2` a copy model's read head slips far less often while it
             waits on sequences longer than it was trained on
             (`notes/2026-12-03-copy-read-slip.md`). Defaults to `1`.
+        write_min_sharpening: float or None. The write heads' own least
+            sharpening exponent; `None` gives them `min_sharpening` like
+            the read heads. Defaults to `None`.
         min_strength: float. Least key strength, `beta_t = min_strength +
             softplus(.)`. `0` is the paper's `beta_t >= 0`; the DNC's
             `oneplus` is `1`, which did not make associative recall
@@ -141,6 +144,7 @@ class NTMCell(keras.layers.Layer):
         min_sharpening=1.0,
         min_strength=0.0,
         write_forward_bias=0.0,
+        write_min_sharpening=None,
         seed=None,
         **kwargs,
     ):
@@ -167,6 +171,10 @@ class NTMCell(keras.layers.Layer):
         validation.check_float("clip_value", clip_value, minimum=1e-3)
         validation.check_float("min_sharpening", min_sharpening, minimum=1.0)
         validation.check_float("min_strength", min_strength, minimum=0.0)
+        if write_min_sharpening is not None:
+            validation.check_float(
+                "write_min_sharpening", write_min_sharpening, minimum=1.0
+            )
         validation.check_float("write_forward_bias", write_forward_bias)
         if seed is not None:
             validation.check_int("seed", seed, minimum=0)
@@ -192,6 +200,9 @@ class NTMCell(keras.layers.Layer):
         self.initialization = initialization
         self.clip_value = float(clip_value)
         self.min_sharpening = float(min_sharpening)
+        if write_min_sharpening is not None:
+            write_min_sharpening = float(write_min_sharpening)
+        self.write_min_sharpening = write_min_sharpening
         self.min_strength = float(min_strength)
         self.write_forward_bias = float(write_forward_bias)
         self.seed = seed
@@ -335,6 +346,16 @@ class NTMCell(keras.layers.Layer):
             )
         return ops.convert_to_tensor(offsets, self.head_projection.bias.dtype)
 
+    def _sharpening_floor(self):
+        """`min_sharpening`, or one floor per head when the write heads
+        have their own."""
+        write = self.write_min_sharpening
+        if write is None or write == self.min_sharpening:
+            return self.min_sharpening
+        floors = [self.min_sharpening] * self.num_read_heads
+        floors += [write] * self.num_write_heads
+        return ops.convert_to_tensor(floors, self.compute_dtype)
+
     # -- Initial state -----------------------------------------------------
 
     def get_initial_state(self, batch_size=None):
@@ -425,7 +446,7 @@ class NTMCell(keras.layers.Layer):
             "shifts": ops.softmax(
                 ops.reshape(parts["shifts"], (-1, h, s)), axis=-1
             ),  # s_t
-            "sharpening": self.min_sharpening
+            "sharpening": self._sharpening_floor()
             + ops.softplus(parts["sharpening"]),  # gamma_t >= min_sharpening
             "erase": ops.sigmoid(ops.reshape(parts["erase"], (-1, v, w))),
             "add": ops.tanh(ops.reshape(parts["add"], (-1, v, w))),  # a_t
@@ -516,6 +537,7 @@ class NTMCell(keras.layers.Layer):
                 "initialization": self.initialization,
                 "clip_value": self.clip_value,
                 "min_sharpening": self.min_sharpening,
+                "write_min_sharpening": self.write_min_sharpening,
                 "min_strength": self.min_strength,
                 "write_forward_bias": self.write_forward_bias,
                 "seed": self.seed,

@@ -202,6 +202,7 @@ def test_config_round_trip_is_json_equal():
         min_sharpening=2.0,
         min_strength=1.0,
         write_forward_bias=2.0,
+        write_min_sharpening=1.5,
         **SMALL,
     )
     restored = NTMCell.from_config(cell.get_config())
@@ -284,6 +285,9 @@ def test_trace_reports_weightings_that_sum_to_one():
         ({"min_strength": float("inf")}, ValueError, "min_strength"),
         ({"write_forward_bias": float("nan")}, ValueError, "write_forward"),
         ({"write_forward_bias": "2"}, TypeError, "write_forward_bias"),
+        ({"write_min_sharpening": 0.9}, ValueError, "write_min_sharpening"),
+        ({"write_min_sharpening": float("inf")}, ValueError, "write_min"),
+        ({"write_min_sharpening": "1"}, TypeError, "write_min_sharpening"),
     ],
 )
 def test_bad_arguments_raise_naming_the_argument(kwargs, error, match):
@@ -291,7 +295,7 @@ def test_bad_arguments_raise_naming_the_argument(kwargs, error, match):
         NTMCell(**kwargs)
 
 
-def _fresh_controls(bias, **options):
+def _fresh_controls(bias=0.0, **options):
     """The controls of a fresh cell for a zero controller output."""
     keras.utils.set_random_seed(3)
     cell = NTMCell(write_forward_bias=bias, **dict(SMALL, **options))
@@ -321,6 +325,22 @@ def test_write_forward_bias_moves_only_write_heads_gate_and_plus_one_shift():
     np.testing.assert_allclose(log_ratio, expected, atol=1e-4)
     for name in ("keys", "strengths", "sharpening", "erase", "add"):
         np.testing.assert_allclose(biased[name], plain[name], atol=1e-6)
+
+
+def test_write_min_sharpening_floors_the_write_heads_only():
+    options = dict(num_read_heads=2, num_write_heads=1, min_sharpening=2.0)
+    same = _fresh_controls(**options)
+    own = _fresh_controls(write_min_sharpening=1.0, **options)
+    # The same weights: the write head's exponent is 1 lower, the read
+    # heads' unchanged, every other control identical.
+    np.testing.assert_allclose(
+        same["sharpening"] - own["sharpening"], [0, 0, 1], atol=1e-6
+    )
+    for name in ("keys", "strengths", "gates", "shifts", "erase", "add"):
+        np.testing.assert_allclose(own[name], same[name], atol=1e-6)
+    # `None` and a floor equal to `min_sharpening` both mean "the same".
+    again = _fresh_controls(write_min_sharpening=2.0, **options)
+    np.testing.assert_allclose(again["sharpening"], same["sharpening"])
 
 
 def test_write_forward_bias_starts_a_write_head_that_walks_forward():

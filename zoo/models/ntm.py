@@ -103,6 +103,7 @@ def ntm(
     min_sharpening: float = 1.0,
     min_strength: float = 0.0,
     write_forward_bias: float = 0.0,
+    write_min_sharpening: float | None = None,
     name: str = "ntm",
 ) -> keras.Model:
     """Builds an NTM: `NTMCell` in `keras.layers.RNN`, then a `Dense` layer.
@@ -131,6 +132,7 @@ def ntm(
         min_sharpening=min_sharpening,
         min_strength=min_strength,
         write_forward_bias=write_forward_bias,
+        write_min_sharpening=write_min_sharpening,
         name="ntm_cell",
     )
     output_arguments = {}

@@ -89,6 +89,20 @@ def test_ntm_factory_passes_the_write_forward_bias_to_its_cell():
     assert gates[0] == pytest.approx(0.5, abs=0.01)
 
 
+def test_ntm_factory_passes_the_write_heads_sharpening_floor_on():
+    model = zoo.get("ntm_tiny", min_sharpening=2.0, write_min_sharpening=1.0)
+    cell = model.get_layer("ntm").cell
+    assert cell.get_config()["write_min_sharpening"] == 1.0
+    # Huge controller outputs put raw controls at +-20, so each head's
+    # least exponent is its floor: head 0 reads (2), head 1 writes (1).
+    rng = np.random.default_rng(0)
+    output = 1e3 * rng.standard_normal((64, cell.controller_units))
+    sharpening = np.asarray(
+        cell.controls(output.astype("float32"))["sharpening"]
+    )
+    np.testing.assert_allclose(sharpening.min(axis=0), [2.0, 1.0], atol=1e-6)
+
+
 @pytest.mark.parametrize(
     "option, control, floor",
     [
