@@ -30,7 +30,10 @@ from keras import ops  # noqa: E402
 
 import tasks  # noqa: E402
 import zoo  # noqa: E402
-from ntm_keras.inspect.memory_trace import find_memory_layer  # noqa: E402
+from ntm_keras.inspect.memory_trace import (  # noqa: E402
+    find_memory_layer,
+    step_memory_cell,
+)
 from zoo.training import checkpointing, run_files  # noqa: E402
 
 
@@ -48,19 +51,10 @@ def read_offsets(model, inputs, targets):
         (the first input step at which the peak is not on the first
         write's slot, -1 if it stays there).
     """
-    layer = find_memory_layer(model)
-    if layer is None:
-        raise ValueError(
-            f"Invalid `model`: {model.name!r} has no memory cell to trace."
-        )
-    cell = layer.cell
-    feeder = keras.Model(model.inputs[0], layer.input)
-    steps = ops.convert_to_tensor(feeder(inputs))
-    length = (steps.shape[1] - 1) // 2
-    states = cell.get_initial_state(batch_size=steps.shape[0])
-    slip_step = np.full(steps.shape[0], -1)
-    for t in range(length + 1):
-        _, states, trace = cell.step(steps[:, t], states)
+    length = (inputs.shape[1] - 1) // 2
+    slip_step = np.full(inputs.shape[0], -1)
+    traces = step_memory_cell(model, inputs, num_steps=length + 1)
+    for t, trace in enumerate(traces):
         read = ops.convert_to_numpy(trace["read_weights"])[:, 0]
         if t == 0:
             first_write = np.argmax(
@@ -70,7 +64,7 @@ def read_offsets(model, inputs, targets):
             peak = read.max(axis=-1)
         slipped = (np.argmax(read, axis=-1) != first_write) & (slip_step < 0)
         slip_step = np.where(slipped, t, slip_step)
-    size = cell.memory_size
+    size = read.shape[-1]
     offset = (np.argmax(read, axis=-1) - first_write) % size
     offset = np.where(offset > size // 2, offset - size, offset)
     outputs = ops.convert_to_numpy(model(inputs))[:, length + 1 :]

@@ -25,7 +25,10 @@ from keras import ops  # noqa: E402
 
 import tasks  # noqa: E402
 import zoo  # noqa: E402
-from ntm_keras.inspect.memory_trace import find_memory_layer  # noqa: E402
+from ntm_keras.inspect.memory_trace import (  # noqa: E402
+    step_memory_cell,
+    weighting_entropies,
+)
 from zoo import cli  # noqa: E402
 
 
@@ -36,21 +39,14 @@ def write_focus(model, inputs):
         dict of lists over the time steps, each a mean over the batch and
         the write heads: `peak`, `effective_slots` and `gate`.
     """
-    layer = find_memory_layer(model)
-    if layer is None:
-        raise SystemExit(f"{model.name!r} has no memory cell to trace.")
-    cell = layer.cell
-    feeder = keras.Model(model.inputs[0], layer.input)
-    steps = ops.convert_to_tensor(feeder(inputs))
-    states = cell.get_initial_state(batch_size=steps.shape[0])
     focus = {"peak": [], "effective_slots": [], "gate": []}
-    for t in range(steps.shape[1]):
-        _, states, trace = cell.step(steps[:, t], states)
+    for trace in step_memory_cell(model, inputs):
         weights = ops.convert_to_numpy(trace["write_weights"])  # (B, V, N)
-        entropy = -(weights * np.log(weights + 1e-12)).sum(axis=-1)
-        gates = ops.convert_to_numpy(trace["gates"])[:, cell.num_read_heads :]
+        # The gates of the heads (B, H): the write heads come last.
+        gates = ops.convert_to_numpy(trace["gates"])[:, -weights.shape[1] :]
         focus["peak"].append(float(weights.max(axis=-1).mean()))
-        focus["effective_slots"].append(float(np.exp(entropy).mean()))
+        slots = np.exp(weighting_entropies(weights))
+        focus["effective_slots"].append(float(slots.mean()))
         focus["gate"].append(float(gates.mean()))
     return focus
 

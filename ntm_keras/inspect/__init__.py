@@ -3,7 +3,9 @@
 from ntm_keras.inspect.memory_trace import (
     find_memory_layer,
     memory_trace,
+    step_memory_cell,
     trace_summary,
+    weighting_entropies,
     weighting_entropy,
 )
 from ntm_keras.inspect.plot_memory_trace import plot_memory_trace
@@ -12,6 +14,8 @@ __all__ = [
     "find_memory_layer",
     "memory_trace",
     "plot_memory_trace",
+    "step_memory_cell",
     "trace_summary",
+    "weighting_entropies",
     "weighting_entropy",
 ]

@@ -24,12 +24,49 @@ def find_memory_layer(model):
     return None
 
 
-def memory_trace(model, inputs):
-    """Runs one sequence through `model` and records its memory cell.
+def step_memory_cell(model, inputs, num_steps=None):
+    """Steps `model`'s memory cell over a batch, one step at a time.
 
     The cell is stepped eagerly with its own `step` method, the same
-    computation `call` performs, so the trace shows exactly what the trained
-    model does; the model itself is not changed.
+    computation `call` performs, from its initial state; the model itself
+    is not changed.
+
+    Args:
+        model: a `keras.Model` containing an RNN over a memory cell
+            (`NTMCell`, `DNCCell`).
+        inputs: one batch of model inputs, e.g. `(batch_size, time,
+            input_dim)`.
+        num_steps: int. Steps to take; `None` takes all.
+
+    Yields:
+        For each step, the cell's trace (a dict of tensors, each with the
+        batch first: the controls, `read_weights`, `write_weights`,
+        `memory` after the step) and `memory_before` (B, N, W), the memory
+        the step started from.
+
+    Raises:
+        ValueError: if the model has no memory cell.
+    """
+    layer = find_memory_layer(model)
+    if layer is None:
+        raise ValueError(
+            f"Invalid `model`: {model.name!r} has no RNN over a memory cell "
+            "(such as NTMCell) to trace."
+        )
+    model_inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
+    feeder = keras.Model(model_inputs, layer.input)
+    sequence = ops.convert_to_tensor(feeder(inputs))  # (B, T, features)
+    cell = layer.cell
+    states = cell.get_initial_state(batch_size=sequence.shape[0])
+    shape = (-1, cell.memory_size, cell.word_size)
+    for t in range(sequence.shape[1] if num_steps is None else num_steps):
+        memory_before = ops.reshape(states[0], shape)
+        _, states, trace = cell.step(sequence[:, t], states)
+        yield dict(trace, memory_before=memory_before)
+
+
+def memory_trace(model, inputs):
+    """Runs one sequence through `model` and records its memory cell.
 
     Args:
         model: a `keras.Model` containing an RNN over a memory cell
@@ -46,35 +83,28 @@ def memory_trace(model, inputs):
     Raises:
         ValueError: if the model has no memory cell.
     """
-    layer = find_memory_layer(model)
-    if layer is None:
-        raise ValueError(
-            f"Invalid `model`: {model.name!r} has no RNN over a memory cell "
-            "(such as NTMCell) to trace."
-        )
     first = inputs[:1]
-    model_inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
-    feeder = keras.Model(model_inputs, layer.input)
-    sequence = ops.convert_to_tensor(feeder(first))  # (1, T, features)
-    cell = layer.cell
-    states = cell.get_initial_state(batch_size=1)
-    n, w = cell.memory_size, cell.word_size
-    memory_before = ops.convert_to_numpy(ops.reshape(states[0], (n, w)))
-    steps = []
-    for t in range(sequence.shape[1]):
-        _, states, trace = cell.step(sequence[:, t], states)
-        steps.append({k: ops.convert_to_numpy(v)[0] for k, v in trace.items()})
+    steps = [
+        {k: ops.convert_to_numpy(v)[0] for k, v in trace.items()}
+        for trace in step_memory_cell(model, first)
+    ]
     result = {key: np.stack([s[key] for s in steps]) for key in steps[0]}
-    result["memory_before"] = memory_before
+    result["memory_before"] = result["memory_before"][0]
     result["memory_after"] = result.pop("memory")[-1]
     result["outputs"] = ops.convert_to_numpy(model(first))[0]
     return result
 
 
+def weighting_entropies(weights):
+    """Entropy in nats of each weighting `(..., N)`: 0 is one sharp slot,
+    `log(N)` all slots alike. Returns an array of shape `(...)`."""
+    weights = np.clip(weights, 1e-12, 1.0)
+    return -np.sum(weights * np.log(weights), axis=-1)
+
+
 def weighting_entropy(weights):
     """Mean entropy in nats of weightings `(..., N)`: 0 is one sharp slot."""
-    weights = np.clip(weights, 1e-12, 1.0)
-    return float(np.mean(-np.sum(weights * np.log(weights), axis=-1)))
+    return float(np.mean(weighting_entropies(weights)))
 
 
 def trace_summary(trace):

@@ -45,6 +45,28 @@ def test_weighting_entropy_of_one_hot_and_uniform():
     assert inspect.weighting_entropy(np.full((1, 4), 0.25)) == pytest.approx(
         np.log(4)
     )
+    rows = np.stack([np.eye(4)[0], np.full(4, 0.25), [0.5, 0.5, 0, 0]])
+    np.testing.assert_allclose(
+        inspect.weighting_entropies(rows), [0, np.log(4), np.log(2)], atol=1e-9
+    )
+    assert inspect.weighting_entropy(rows) == pytest.approx(np.log(8) / 3)
+
+
+def test_stepping_the_cell_over_a_batch_matches_the_model():
+    model, inputs, _ = _ntm_and_probe()
+    steps = list(inspect.step_memory_cell(model, inputs, num_steps=3))
+    assert len(steps) == 3
+    assert steps[0]["read_weights"].shape == (2, 1, 16)
+    # Each step starts from the memory the step before left.
+    np.testing.assert_allclose(steps[1]["memory_before"], steps[0]["memory"])
+    np.testing.assert_allclose(steps[0]["memory_before"], 1e-6)
+    # The whole batch is stepped: the second sequence's trace is its own.
+    second = inspect.memory_trace(model, inputs[1:])
+    np.testing.assert_allclose(
+        np.asarray(steps[2]["write_weights"])[1],
+        second["write_weights"][2],
+        atol=1e-6,
+    )
 
 
 def test_plot_draws_a_png():
