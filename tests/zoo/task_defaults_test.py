@@ -51,9 +51,13 @@ def test_ntm_defaults_apply_to_the_measured_tasks_only():
     }
     assert registry.task_option_defaults("ntm", "copy") == {}
     assert registry.task_defaults("ntm", "ngrams") == small_batches
-    assert registry.task_defaults("ntm", "copy") == {}
+    assert registry.task_defaults("ntm", "copy") == {
+        "learning_rate": 5e-4,
+        **small_batches,
+    }
     assert registry.model_option_defaults("ntm", "copy") == {
-        "min_sharpening": 2.0
+        "min_sharpening": 2.0,
+        "write_min_sharpening": 1.0,
     }
     assert registry.model_option_defaults("ntm", "repeat_copy") == {}
     assert registry.model_option_defaults("ntm", "associative_recall") == {
@@ -65,6 +69,8 @@ def test_ntm_defaults_apply_to_the_measured_tasks_only():
     assert zoo.resolve_config("ntm_tiny", recall)["write_forward_bias"] == 0.0
     copy = tasks.get("copy")
     assert zoo.resolve_config("ntm", copy)["min_sharpening"] == 2.0
+    assert zoo.resolve_config("ntm", copy)["write_min_sharpening"] == 1.0
+    assert zoo.resolve_config("ntm")["write_min_sharpening"] is None
     assert zoo.resolve_config("ntm")["min_sharpening"] == 1.0
     assert zoo.resolve_config("ntm_tiny", copy)["min_sharpening"] == 1.0
     assert registry.task_defaults("ntm", "priority_sort") == {}
@@ -83,6 +89,9 @@ def test_build_compiles_with_the_task_default_unless_overridden():
     model = zoo.build("ntm", repeat_copy, model_overrides=sizes)
     assert float(model.optimizer.learning_rate) == pytest.approx(1e-2)
     model = zoo.build("ntm", tasks.get("copy"), model_overrides=sizes)
+    assert float(model.optimizer.learning_rate) == pytest.approx(5e-4)
+    priority_sort = tasks.get("priority_sort")
+    model = zoo.build("ntm", priority_sort, model_overrides=sizes)
     assert float(model.optimizer.learning_rate) == pytest.approx(1e-3)
     model = zoo.build(
         "ntm",
@@ -104,7 +113,7 @@ def test_make_config_puts_the_user_above_the_task_defaults():
     )
     assert config["training"]["learning_rate"] == 3e-3
     assert config["training"]["curriculum"] == "none"
-    config = training.make_config("ntm", "copy", learning_rate=None)
+    config = training.make_config("ntm", "priority_sort", learning_rate=None)
     assert config["training"]["learning_rate"] is None
     assert config["training"]["curriculum"] == "none"
 
