@@ -124,5 +124,9 @@ def test_the_report_records_the_family_s_model_options_for_the_task(tmp_path):
         ]
     )
     report = json.loads((tmp_path / "results.json").read_text())
-    # `ntm` trains copy with sharper heads by default (zoo/models/ntm.py).
-    assert report["model_option_defaults"] == {"min_sharpening": 2.0}
+    # `ntm` trains copy with a sharper read head by default
+    # (zoo/models/ntm.py).
+    assert report["model_option_defaults"] == {
+        "min_sharpening": 2.0,
+        "write_min_sharpening": 1.0,
+    }
