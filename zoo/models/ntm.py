@@ -45,12 +45,12 @@ NTM_COMPILE_DEFAULTS = {
 # at the paper's (`write_min_sharpening=1`), batches of 8 and 5e-4, copy
 # converges in a median of 22,400 sequences (one seed spiked once after
 # converging) and the median of 5 seeds still meets the generalisation
-# goal. Associative recall starts its
-# write head walking forward (notes/2026-12-03-write-head-forward-start.md):
-# a fresh write head spreads each item over 7-61 slots of the empty
-# memory; with `write_forward_bias=2` it puts 0.66-0.92 of its weight on
-# one slot and the median of 5 seeds falls to 44,800 sequences (every
-# seed sooner); on copy it slows learning, so it is not the family's.
+# goal. Associative recall starts its write head walking forward
+# (notes/2026-12-03-write-head-forward-start.md): a fresh write head
+# spreads each item over 7-61 slots of the empty memory; with
+# `write_forward_bias=2` it puts 0.66-0.92 of its weight on one slot and
+# the median of 5 seeds falls to 44,800 sequences (every seed sooner); on
+# copy it slows learning, so it is not the family's.
 SMALL_BATCHES = {"batch_size": 8, "steps_per_epoch": 400}
 NTM_TASK_DEFAULTS = {
     "associative_recall": {
