@@ -176,7 +176,7 @@ class NTMCell(keras.layers.Layer):
         validation.check_float("min_sharpening", min_sharpening, minimum=1.0)
         validation.check_float("min_strength", min_strength, minimum=0.0)
         if write_min_sharpening is not None:
-            validation.check_float(
+            write_min_sharpening = validation.check_float(
                 "write_min_sharpening", write_min_sharpening, minimum=1.0
             )
         validation.check_float("write_forward_bias", write_forward_bias)
@@ -204,8 +204,6 @@ class NTMCell(keras.layers.Layer):
         self.initialization = initialization
         self.clip_value = float(clip_value)
         self.min_sharpening = float(min_sharpening)
-        if write_min_sharpening is not None:
-            write_min_sharpening = float(write_min_sharpening)
         self.write_min_sharpening = write_min_sharpening
         self.min_strength = float(min_strength)
         self.write_forward_bias = float(write_forward_bias)
