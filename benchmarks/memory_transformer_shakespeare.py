@@ -18,7 +18,12 @@ takes:
 - `ntm_transformer`: attention over segments of `--segment-length`
   characters and an NTM memory per block carried across the segments of a
   window of `--memory-window` characters (256, 8 segments): what a
-  segment cannot see, only the memory can carry.
+  segment cannot see, only the memory can carry;
+- `transformer_lm_segments`: the context-32 model again, trained on the
+  memory model's own batches, each window cut into its segments, each
+  segment read alone: the same text per step and the same mix of text
+  in a batch as the memory model, without the memory. Against it, the
+  difference is the memory and nothing else.
 
 The Transformers' feed-forward width (`--baseline-feed-forward-dim`) is
 raised so that their parameter count comes within 10% of the memory
@@ -28,14 +33,15 @@ Every model trains for the same `--steps` with `train_on_batch` and the
 zoo's compile defaults (the decoder families' warm-up to 2e-3 over 400
 steps; XLA for `transformer_lm`, none for `ntm_transformer`) on the same
 number of characters per step, `--characters-per-step`: the batch of each
-model is that divided by its window (64 x 32, 32 x 64, 8 x 256 at the
-defaults), so the three see the same amount of text at equal steps.
+model is that divided by its window (64 x 32, 32 x 64, 8 x 256 and 64 x
+32 at the defaults), so they all see the same amount of text at equal
+steps.
 
 Evaluation: every `--eval-every` steps (and at step 0), each model predicts
 the first `--eval-characters` characters of the validation split, cut into
 consecutive non-overlapping windows of its own training length, and the
 loss is the mean cross-entropy over all of them. The characters scored are
-the same for the three models; the context each prediction has is not: a
+the same for every model; the context each prediction has is not: a
 32-window model predicts the character at position p of its window from p
 earlier characters (0 to 31), the 64-window model from 0 to 63, and the
 memory model from the 0 to 31 characters of its segment plus, from the
@@ -43,7 +49,7 @@ second segment on, its memory of the earlier segments of the window. The
 final evaluation also keeps the loss at each position of the window.
 
 Equal wall-clock: the machine is shared, so the elapsed times of separate
-runs are not comparable. Before training, the three models are built and
+runs are not comparable. Before training, the models are built and
 timed side by side: after warm-up steps, `--timing-rounds` windows of
 `--timing-steps` training steps each, model after model (A B C A B C ...),
 so that every model meets the same load; the median seconds per step of
@@ -66,13 +72,22 @@ import numpy as np  # noqa: E402
 
 import tasks  # noqa: E402
 
-MODELS = ("transformer_lm_short", "transformer_lm_long", "ntm_transformer")
+MODELS = (
+    "transformer_lm_short",
+    "transformer_lm_long",
+    "ntm_transformer",
+    "transformer_lm_segments",
+)
 # The zoo model behind each name.
 ZOO_NAMES = {
     "transformer_lm_short": "transformer_lm",
     "transformer_lm_long": "transformer_lm",
     "ntm_transformer": "ntm_transformer",
+    "transformer_lm_segments": "transformer_lm",
 }
+# Models that train on the memory model's batches, each window cut into
+# independent segments: the same text per step, without the memory.
+SEGMENTED = ("transformer_lm_segments",)
 # Characters per prediction batch at evaluation (speed only).
 EVAL_BATCH_CHARACTERS = 8192
 PARAMETER_TOLERANCE = 0.1
@@ -84,6 +99,7 @@ def window_of(name, args):
         "transformer_lm_short": args.segment_length,
         "transformer_lm_long": args.long_context,
         "ntm_transformer": args.memory_window,
+        "transformer_lm_segments": args.segment_length,
     }[name]
 
 
@@ -171,12 +187,24 @@ def loss_by_position(model, inputs, targets):
     return (log_normaliser - chosen).mean(axis=0)
 
 
-def batches(task, batch_size):
-    """The endless iterator of `task`'s training batches."""
-    return iter(task.dataset("train", batch_size))
+def training_batches(name, seed, args):
+    """The endless iterator of model `name`'s training batches.
+
+    A model of `SEGMENTED` gets the batches of `ntm_transformer` (the same
+    seed, so the same windows), each window of `--memory-window`
+    characters cut into independent windows of `--segment-length`.
+    """
+    if name not in SEGMENTED:
+        task = make_task(name, seed, args)
+        return iter(task.dataset("train", batch_size_of(name, args)))
+    memory_batches = training_batches("ntm_transformer", seed, args)
+    return (
+        tuple(np.reshape(array, (-1, args.segment_length)) for array in batch)
+        for batch in memory_batches
+    )
 
 
-def train(model, task, args, batch_size, label):
+def train(model, task, args, data, label):
     """Trains `model` for `args.steps`; returns the validation curve.
 
     At step 0 and every `args.eval_every` steps, evaluates on the
@@ -190,7 +218,6 @@ def train(model, task, args, batch_size, label):
         `validation_loss`; and the final loss at each window position.
     """
     inputs, targets = validation_windows(task, args)
-    data = batches(task, batch_size)
     positions = loss_by_position(model, inputs, targets)
     curve = [_point(0, 0.0, None, positions, label)]
     train_seconds = 0.0
@@ -230,7 +257,7 @@ def measure_step_seconds(args, seed):
     for name in args.model_names:
         task = make_task(name, seed, args)
         model, _ = build_model(name, task, args)
-        data = batches(task, batch_size_of(name, args))
+        data = training_batches(name, seed, args)
         prepared[name] = (model, data)
         _train_steps(model, data, args.timing_warmup)
     windows = {name: [] for name in prepared}
@@ -267,8 +294,9 @@ def run(name, seed, args):
     task = make_task(name, seed, args)
     model, config = build_model(name, task, args)
     batch_size = batch_size_of(name, args)
+    data = training_batches(name, seed, args)
     curve, positions = train(
-        model, task, args, batch_size, {"model": name, "seed": seed}
+        model, task, args, data, {"model": name, "seed": seed}
     )
     return {
         "model": name,

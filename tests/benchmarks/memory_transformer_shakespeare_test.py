@@ -69,7 +69,24 @@ def test_batches_hold_the_same_characters_per_step():
         "transformer_lm_short": (64, 32),
         "transformer_lm_long": (32, 64),
         "ntm_transformer": (8, 256),
+        "transformer_lm_segments": (64, 32),
     }
+
+
+def test_segmented_batches_are_the_memory_models_windows_cut(tiny_text):
+    args = shakespeare.parse_arguments([*TINY, "--out", "x"])
+    memory = shakespeare.training_batches("ntm_transformer", 3, args)
+    segmented = shakespeare.training_batches("transformer_lm_segments", 3, args)
+    for _ in range(3):
+        whole, cut = next(memory), next(segmented)
+        assert len(whole) == len(cut) == 3  # inputs, targets, mask
+        for array, pieces in zip(whole, cut):
+            array = np.asarray(array)  # (2, 8): 2 windows of 2 segments
+            assert pieces.shape == (4, 4)
+            # Window 0's segments, then window 1's, in order.
+            np.testing.assert_array_equal(pieces[0], array[0, :4])
+            np.testing.assert_array_equal(pieces[1], array[0, 4:])
+            np.testing.assert_array_equal(pieces[3], array[1, 4:])
 
 
 def test_the_default_sizes_match_parameters_within_one_percent(tiny_text):
@@ -179,5 +196,8 @@ def test_a_two_step_run_writes_curves_a_table_and_a_plot(
             2 * step_seconds["median_step_seconds"], abs=0.01
         )
     assert len(report["results"][2]["loss_by_segment"]) == 2
+    # The segmented model trains on the memory model's text, 4 characters
+    # at a time, and is scored on windows of 4.
+    assert report["results"][3]["window"] == 4
     assert report["table"] in capsys.readouterr().out
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
