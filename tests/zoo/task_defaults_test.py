@@ -53,6 +53,7 @@ def test_ntm_defaults_apply_to_the_measured_tasks_only():
     assert registry.task_defaults("ntm", "ngrams") == small_batches
     assert registry.task_defaults("ntm", "copy") == {
         "learning_rate": 5e-4,
+        "global_clipnorm": 10.0,
         **small_batches,
     }
     assert registry.model_option_defaults("ntm", "copy") == {
@@ -90,6 +91,7 @@ def test_build_compiles_with_the_task_default_unless_overridden():
     assert float(model.optimizer.learning_rate) == pytest.approx(1e-2)
     model = zoo.build("ntm", tasks.get("copy"), model_overrides=sizes)
     assert float(model.optimizer.learning_rate) == pytest.approx(5e-4)
+    assert model.optimizer.global_clipnorm == pytest.approx(10.0)
     priority_sort = tasks.get("priority_sort")
     model = zoo.build("ntm", priority_sort, model_overrides=sizes)
     assert float(model.optimizer.learning_rate) == pytest.approx(1e-3)
