@@ -187,17 +187,20 @@ def loss_by_position(model, inputs, targets):
     return (log_normaliser - chosen).mean(axis=0)
 
 
-def training_batches(name, seed, args):
+def training_batches(name, task, seed, args):
     """The endless iterator of model `name`'s training batches.
 
-    A model of `SEGMENTED` gets the batches of `ntm_transformer` (the same
-    seed, so the same windows), each window of `--memory-window`
-    characters cut into independent windows of `--segment-length`.
+    Batches come from `task` (the model's own, from `make_task`), except
+    for a model of `SEGMENTED`: it gets the batches of `ntm_transformer`
+    (the same seed, so the same windows), each window of
+    `--memory-window` characters cut into independent windows of
+    `--segment-length`.
     """
     if name not in SEGMENTED:
-        task = make_task(name, seed, args)
         return iter(task.dataset("train", batch_size_of(name, args)))
-    memory_batches = training_batches("ntm_transformer", seed, args)
+    memory = "ntm_transformer"
+    memory_task = make_task(memory, seed, args)
+    memory_batches = training_batches(memory, memory_task, seed, args)
     return (
         tuple(np.reshape(array, (-1, args.segment_length)) for array in batch)
         for batch in memory_batches
@@ -257,7 +260,7 @@ def measure_step_seconds(args, seed):
     for name in args.model_names:
         task = make_task(name, seed, args)
         model, _ = build_model(name, task, args)
-        data = training_batches(name, seed, args)
+        data = training_batches(name, task, seed, args)
         prepared[name] = (model, data)
         _train_steps(model, data, args.timing_warmup)
     windows = {name: [] for name in prepared}
@@ -294,7 +297,7 @@ def run(name, seed, args):
     task = make_task(name, seed, args)
     model, config = build_model(name, task, args)
     batch_size = batch_size_of(name, args)
-    data = training_batches(name, seed, args)
+    data = training_batches(name, task, seed, args)
     curve, positions = train(
         model, task, args, data, {"model": name, "seed": seed}
     )

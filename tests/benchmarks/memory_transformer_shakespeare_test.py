@@ -75,8 +75,13 @@ def test_batches_hold_the_same_characters_per_step():
 
 def test_segmented_batches_are_the_memory_models_windows_cut(tiny_text):
     args = shakespeare.parse_arguments([*TINY, "--out", "x"])
-    memory = shakespeare.training_batches("ntm_transformer", 3, args)
-    segmented = shakespeare.training_batches("transformer_lm_segments", 3, args)
+
+    def batches(name):
+        task = shakespeare.make_task(name, 3, args)
+        return shakespeare.training_batches(name, task, 3, args)
+
+    memory = batches("ntm_transformer")
+    segmented = batches("transformer_lm_segments")
     for _ in range(3):
         whole, cut = next(memory), next(segmented)
         assert len(whole) == len(cut) == 3  # inputs, targets, mask
