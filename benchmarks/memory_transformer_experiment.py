@@ -188,6 +188,12 @@ def add_size_options(parser, *, baseline_feed_forward_dim, memory_size):
     )
     parser.add_argument("--memory-size", type=int, default=memory_size)
     parser.add_argument("--word-size", type=int, default=16)
+    parser.add_argument(
+        "--zero-init-read",
+        action="store_true",
+        help="start the memory blocks' read output projections at zero, so "
+        "that a fresh memory model begins as a plain Transformer",
+    )
 
 
 def add_training_options(parser, *, steps, eval_every):
@@ -242,6 +248,7 @@ def build(name, task, args):
             segment_length=args.window,
             memory_size=args.memory_size,
             word_size=args.word_size,
+            zero_init_read=args.zero_init_read,
         )
     else:
         overrides = dict(sizes, feed_forward_dim=args.baseline_feed_forward_dim)

@@ -105,6 +105,11 @@ class MemoryAugmentedTransformerBlock(TransformerBlockBase):
         use_causal_mask: bool. Causal self-attention over the segment (a
             step attends to itself and the steps before it). Defaults to
             `True`.
+        zero_init_read: bool. Start the read sublayer's output projection
+            at zero, so that a fresh block adds nothing from its memory and
+            begins as a plain Transformer block; the projection's gradient
+            is not zero, so the read opens as it learns. Defaults to
+            `False` (Glorot-uniform, like the other projections).
         dropout: float. Rate of the residual and attention dropouts.
             Defaults to `0.0`.
         norm_first: bool. Pre-norm residuals. Defaults to `True`.
@@ -168,6 +173,7 @@ class MemoryAugmentedTransformerBlock(TransformerBlockBase):
         num_write_heads=1,
         addressing="ntm",
         use_causal_mask=True,
+        zero_init_read=False,
         dropout=0.0,
         norm_first=True,
         activation="relu",
@@ -200,6 +206,8 @@ class MemoryAugmentedTransformerBlock(TransformerBlockBase):
         )
         validation.check_bool("use_causal_mask", use_causal_mask)
         self.use_causal_mask = use_causal_mask
+        validation.check_bool("zero_init_read", zero_init_read)
+        self.zero_init_read = zero_init_read
 
     # -- Shapes -----------------------------------------------------------
 
@@ -274,7 +282,11 @@ class MemoryAugmentedTransformerBlock(TransformerBlockBase):
             "read_controls", r * (w + read_scalars)
         )
         self.read_controls.build(inputs_shape)
-        self.read_output = self._dense("read_output", model_dim)
+        self.read_output = self._dense(
+            "read_output",
+            model_dim,
+            kernel_initializer="zeros" if self.zero_init_read else None,
+        )
         self.read_output.build(tuple(inputs_shape[:-1]) + (r * w,))
         self.read_dropout = self._dropout("read_dropout")
         self._build_feed_forward(inputs_shape)
@@ -294,8 +306,13 @@ class MemoryAugmentedTransformerBlock(TransformerBlockBase):
             name="initial_memory",
         )
 
-    def _dense(self, name, units):
-        return keras.layers.Dense(units, dtype=self.dtype_policy, name=name)
+    def _dense(self, name, units, kernel_initializer=None):
+        return keras.layers.Dense(
+            units,
+            kernel_initializer=kernel_initializer or "glorot_uniform",
+            dtype=self.dtype_policy,
+            name=name,
+        )
 
     def get_initial_memory(self, batch_size):
         """The state a sequence starts from.
@@ -529,6 +546,7 @@ class MemoryAugmentedTransformerBlock(TransformerBlockBase):
                 "num_write_heads": self.num_write_heads,
                 "addressing": self.addressing,
                 "use_causal_mask": self.use_causal_mask,
+                "zero_init_read": self.zero_init_read,
             }
         )
         return config

@@ -108,6 +108,21 @@ def test_the_default_sizes_match_parameters_within_one_percent(tiny_text):
         )
 
 
+def test_zero_init_read_reaches_the_memory_models_only(tiny_text):
+    for flags, closed in (([], False), (["--zero-init-read"], True)):
+        args = shakespeare.parse_arguments([*TINY, *flags, "--out", "x"])
+        for name in ("ntm_transformer", "transformer_lm_short"):
+            task = shakespeare.make_task(name, 0, args)
+            model, config = shakespeare.build_model(name, task, args)
+            memory_model = name == "ntm_transformer"
+            closed_here = closed and memory_model
+            assert config.get("zero_init_read", False) is closed_here
+            if memory_model:
+                block = model.get_layer("memory_transformer").blocks[0]
+                kernel = keras.ops.convert_to_numpy(block.read_output.kernel)
+                assert bool(np.abs(kernel).max() == 0.0) is closed
+
+
 def test_loss_by_position_is_the_cross_entropy_at_each_position():
     model = keras.Sequential(
         [keras.Input((5,), dtype="int32"), keras.layers.Embedding(7, 7)]

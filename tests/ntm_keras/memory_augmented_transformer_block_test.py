@@ -188,6 +188,29 @@ def test_read_depends_on_the_memory():
 
 
 @tensorflow_only
+def test_a_closed_read_ignores_the_memory_then_learns_to_open():
+    keras.utils.set_random_seed(0)
+    block = _block(zero_init_read=True)
+    segment = _segment()
+    first, _ = block(segment, _memory(seed=1))
+    second, _ = block(segment, _memory(seed=2))
+    np.testing.assert_array_equal(first, second)
+    with tf.GradientTape() as tape:
+        outputs, _ = block(segment, _memory(seed=1))
+        loss = tf.reduce_sum(outputs**2)
+    kernel = block.read_output.kernel
+    gradient = tape.gradient(loss, kernel)
+    assert np.abs(gradient.numpy()).max() > 1e-3
+    kernel.assign_sub(0.1 * gradient)
+    first, _ = block(segment, _memory(seed=1))
+    second, _ = block(segment, _memory(seed=2))
+    assert np.all(np.abs(first - second).max(axis=-1) > 1e-5)
+    config = block.get_config()
+    assert config["zero_init_read"] is True
+    assert MemoryAugmentedTransformerBlock.from_config(config).zero_init_read
+
+
+@tensorflow_only
 def test_gradients_are_finite_with_zero_memory():
     keras.utils.set_random_seed(0)
     block = _block()
@@ -221,6 +244,7 @@ def test_gradients_are_finite_with_zero_memory():
         ({"feed_forward_dim": 0}, ValueError, "feed_forward_dim"),
         ({"addressing": "lru"}, ValueError, r"addressing.*'ntm'"),
         ({"use_causal_mask": "yes"}, TypeError, "use_causal_mask"),
+        ({"zero_init_read": 1}, TypeError, "zero_init_read"),
     ],
 )
 def test_bad_arguments_raise_naming_them(kwargs, error, message):

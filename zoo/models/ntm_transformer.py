@@ -202,6 +202,7 @@ def memory_transformer(
     num_read_heads: int = 1,
     num_write_heads: int = 1,
     addressing: str = "ntm",
+    zero_init_read: bool = False,
     dropout: float = 0.1,
     tie_embeddings: bool = True,
     name: str = "ntm_transformer",
@@ -251,6 +252,9 @@ def memory_transformer(
         num_write_heads: int. Write heads per step and block.
         addressing: str. `"ntm"` (content) or `"dnc"` (content and
             allocation), as `MemoryAugmentedTransformerBlock` takes it.
+        zero_init_read: bool. Start each block's read output projection
+            at zero (a fresh model adds nothing from its memories), as
+            `MemoryAugmentedTransformerBlock` takes it.
         dropout: float. Dropout on embeddings, residuals and attention.
         tie_embeddings: bool. Use the embedding matrix as the output
             projection (tokens with `input_dim == output_dim` only).
@@ -280,6 +284,7 @@ def memory_transformer(
             num_read_heads=num_read_heads,
             num_write_heads=num_write_heads,
             addressing=addressing,
+            zero_init_read=zero_init_read,
             dropout=dropout,
             name=f"memory_block_{index}",
         )

@@ -69,6 +69,21 @@ def test_streaming_ten_times_the_training_length_matches_one_call():
     assert not np.allclose(fresh, streamed[:, -16:], atol=1e-4)
 
 
+def test_a_closed_read_makes_a_fresh_model_ignore_its_memory():
+    keras.utils.set_random_seed(0)
+    model = zoo.get(
+        "ntm_transformer_tiny", input_dim=7, output_dim=7, zero_init_read=True
+    )
+    ids = np.random.default_rng(1).integers(1, 7, size=(2, 16))
+    _, memories = ntm_transformer.stream(model, ids, 8)
+    # Later segments read a memory the first one wrote, and gain nothing.
+    continued, _ = ntm_transformer.stream(model, ids, 8, memories=memories)
+    fresh, _ = ntm_transformer.stream(model, ids, 8)
+    np.testing.assert_allclose(continued, fresh, atol=1e-6)
+    block = model.get_layer("memory_transformer").blocks[0]
+    assert block.zero_init_read
+
+
 def test_dnc_transformer_streams_its_memory_and_usage():
     keras.utils.set_random_seed(0)
     model = zoo.get("dnc_transformer_tiny", input_dim=7, output_dim=7)
