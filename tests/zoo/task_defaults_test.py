@@ -62,10 +62,17 @@ def test_ntm_defaults_apply_to_the_measured_tasks_only():
     }
     assert registry.model_option_defaults("ntm", "repeat_copy") == {}
     assert registry.model_option_defaults("ntm", "associative_recall") == {
-        "write_forward_bias": 2.0
+        "write_forward_bias": 2.0,
+        "memory_init": "random",
     }
     recall = tasks.get("associative_recall")
     assert zoo.resolve_config("ntm", recall)["write_forward_bias"] == 2.0
+    assert zoo.resolve_config("ntm", recall)["memory_init"] == "random"
+    assert (
+        zoo.resolve_config("ntm", tasks.get("copy"))["memory_init"]
+        == "constant"
+    )
+    assert zoo.resolve_config("ntm_tiny", recall)["memory_init"] == "constant"
     assert zoo.resolve_config("ntm")["write_forward_bias"] == 0.0
     assert zoo.resolve_config("ntm_tiny", recall)["write_forward_bias"] == 0.0
     copy = tasks.get("copy")
