@@ -29,7 +29,28 @@ from ntm_keras.inspect.memory_trace import (  # noqa: E402
     step_memory_cell,
     weighting_entropies,
 )
+from ntm_keras.memory import addressing  # noqa: E402
 from zoo import cli  # noqa: E402
+
+# A slot whose cosine similarity to an added vector exceeds this looks, to
+# content addressing, like a copy of it.
+LOOK_ALIKE = 0.9
+
+
+def look_alike_slots(memory, added):
+    """Slots that content addressing takes for each added vector.
+
+    Args:
+        memory: `(batch_size, memory_size, word_size)`.
+        added: `(batch_size, num_heads, word_size)`.
+
+    Returns:
+        NumPy `(batch_size, num_heads)`: the number of slots whose cosine
+        similarity (the NTM's, `addressing.cosine_similarity`) with the
+        head's vector exceeds `LOOK_ALIKE`.
+    """
+    similarity = addressing.cosine_similarity(memory, added)  # (B, V, N)
+    return np.sum(ops.convert_to_numpy(similarity) > LOOK_ALIKE, axis=-1)
 
 
 def write_focus(model, inputs):
@@ -37,9 +58,15 @@ def write_focus(model, inputs):
 
     Returns:
         dict of lists over the time steps, each a mean over the batch and
-        the write heads: `peak`, `effective_slots` and `gate`.
+        the write heads: `peak`, `effective_slots`, `gate` and
+        `look_alike_slots`.
     """
-    focus = {"peak": [], "effective_slots": [], "gate": []}
+    focus = {
+        "peak": [],
+        "effective_slots": [],
+        "gate": [],
+        "look_alike_slots": [],
+    }
     for trace in step_memory_cell(model, inputs):
         weights = ops.convert_to_numpy(trace["write_weights"])  # (B, V, N)
         # The gates of the heads (B, H): the write heads come last.
@@ -48,6 +75,8 @@ def write_focus(model, inputs):
         slots = np.exp(weighting_entropies(weights))
         focus["effective_slots"].append(float(slots.mean()))
         focus["gate"].append(float(gates.mean()))
+        look_alike = look_alike_slots(trace["memory"], trace["add"])
+        focus["look_alike_slots"].append(float(look_alike.mean()))
     return focus
 
 

@@ -35,6 +35,25 @@ def test_forward_bias_focuses_the_fresh_write_head_on_one_slot():
     )
 
 
+def test_look_alike_slots_counts_what_cosine_similarity_confuses():
+    added = np.array([[[1.0, -1.0, 0.5, 0.0]]], "float32")  # (1, 1, 4)
+    faint = 1e-6 + 0.01 * added[0, 0]  # a hundredth of a write
+    memory = np.stack(
+        [
+            added[0, 0],  # the slot written
+            faint,  # on a constant start: cosine 0.99, a look-alike
+            -added[0, 0],  # opposite: -1
+            np.array([1.0, 1.0, 0.0, 3.0]),  # orthogonal: 0
+            np.full(4, 1e-6),  # never written: 0
+            np.array([0.2, 0.2, 0.0, 0.2]) + 0.01 * added[0, 0],
+        ]
+    )[None].astype("float32")
+    # The last row, a random start plus the same faint write: 0.04.
+    np.testing.assert_array_equal(
+        initial_heads.look_alike_slots(memory, added), [[2]]
+    )
+
+
 def test_main_prints_json_and_rejects_a_bad_set(capsys):
     initial_heads.main(
         [
@@ -56,6 +75,7 @@ def test_main_prints_json_and_rejects_a_bad_set(capsys):
         "peak",
         "effective_slots",
         "gate",
+        "look_alike_slots",
     }
     with pytest.raises(SystemExit, match="write_forward_bias"):
         initial_heads.main(
