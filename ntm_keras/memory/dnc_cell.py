@@ -9,10 +9,9 @@ import keras
 from keras import ops
 
 from ntm_keras import validation
-from ntm_keras.memory import addressing
+from ntm_keras.memory import addressing, memory_start
 
-# Memory starts at this small constant, as the NTM's (Collier & Beel 2018).
-MEMORY_CONSTANT = 1e-6
+MEMORY_INITS = ("constant", "random")
 # Read modes, in the order of the paper's pi_t (Methods, "Read weighting").
 READ_MODES = ("backward", "content", "forward")
 # The constructor's own arguments, for error messages.
@@ -27,6 +26,7 @@ _OPTIONS = (
     "deallocation",
     "link_sharpening",
     "sparse_links",
+    "memory_init",
     "seed",
 )
 # Keyword arguments `keras.layers.Layer` accepts besides its named ones.
@@ -87,7 +87,8 @@ class DNCCell(keras.layers.Layer):
 
     The weights do not depend on `memory_size`, so a trained cell can be
     rebuilt with a larger memory: the initial read vectors are learned (of
-    size R * W), everything else starts from constants.
+    size R * W), everything else starts from constants (or, with
+    `memory_init="random"`, the memory from a draw).
 
     States, in order (`DNCCell.state_names`), each `(batch_size, size)`:
     `memory` (N * W, flattened), `usage` (N), `link` (N * N; with
@@ -113,7 +114,11 @@ class DNCCell(keras.layers.Layer):
             backward weightings. Defaults to `False`.
         sparse_links: int. Links kept per slot K, `0` for the dense N x N
             matrix. Defaults to `0`.
-        seed: int. Seed of the weight initializers. Defaults to `None`.
+        memory_init: str. `"constant"` (1e-6 everywhere) or `"random"`
+            (uniform in +-1/sqrt(N + W), drawn for every sequence), as
+            `NTMCell` takes it. Defaults to `"constant"`.
+        seed: int. Seed of the weight initializers and of the random
+            memory. Defaults to `None`.
         **kwargs: base `Layer` arguments.
 
     Call arguments:
@@ -145,6 +150,7 @@ class DNCCell(keras.layers.Layer):
         deallocation=False,
         link_sharpening=False,
         sparse_links=0,
+        memory_init="constant",
         seed=None,
         **kwargs,
     ):
@@ -162,6 +168,7 @@ class DNCCell(keras.layers.Layer):
         validation.check_int(
             "sparse_links", sparse_links, minimum=0, maximum=memory_size
         )
+        validation.check_choice("memory_init", memory_init, MEMORY_INITS)
         if seed is not None:
             validation.check_int("seed", seed, minimum=0)
         unknown = sorted(set(kwargs) - set(_LAYER_KWARGS))
@@ -191,7 +198,10 @@ class DNCCell(keras.layers.Layer):
         self.deallocation = deallocation
         self.link_sharpening = link_sharpening
         self.sparse_links = sparse_links
+        self.memory_init = memory_init
         self.seed = seed
+        if memory_init == "random":
+            self.seed_generator = keras.random.SeedGenerator(seed)
         self.control_sizes = self._control_sizes()
 
     def _control_sizes(self):
@@ -299,13 +309,22 @@ class DNCCell(keras.layers.Layer):
 
     # -- Initial state -----------------------------------------------------
 
+    def _initial_memory(self, batch_size):
+        """`(B, N * W)`: the memory each sequence starts from."""
+        n, w, dtype = self.memory_size, self.word_size, self.compute_dtype
+        if self.memory_init == "random":
+            return memory_start.random_memory(
+                batch_size, n, w, self.seed_generator, dtype
+            )
+        return memory_start.constant_memory(batch_size, n, w, dtype)
+
     def get_initial_state(self, batch_size=None):
-        """Memory at a small constant, usage, links and weightings at 0.
+        """Memory as `memory_init` says, usage, links and weightings at 0.
 
         The paper's `u_0 = 0`, `p_0 = 0`, `L_0 = 0`, `w_0 = 0`; the read
         vectors start from a learned bias of size R * W.
         """
-        n, w, r = self.memory_size, self.word_size, self.num_read_heads
+        n, r = self.memory_size, self.num_read_heads
         dtype = self.compute_dtype
 
         def zeros(size):
@@ -322,7 +341,7 @@ class DNCCell(keras.layers.Layer):
         else:
             link = [zeros(n * n)]
         states = [
-            ops.full((batch_size, n * w), MEMORY_CONSTANT, dtype=dtype),
+            self._initial_memory(batch_size),
             zeros(n),
             *link,
             zeros(n),
@@ -572,6 +591,7 @@ class DNCCell(keras.layers.Layer):
                 "deallocation": self.deallocation,
                 "link_sharpening": self.link_sharpening,
                 "sparse_links": self.sparse_links,
+                "memory_init": self.memory_init,
                 "seed": self.seed,
             }
         )

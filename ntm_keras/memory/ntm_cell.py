@@ -10,15 +10,11 @@ import keras
 from keras import ops
 
 from ntm_keras import validation
-from ntm_keras.memory import addressing
+from ntm_keras.memory import addressing, memory_start
 
 CONTROLLERS = ("lstm", "feedforward")
 MEMORY_INITS = ("constant", "learned", "random")
 INITIALIZATIONS = ("ntm", "keras")
-
-# Memory starts at this constant in `memory_init="constant"` mode
-# (Collier & Beel 2018 found it the most reliable choice).
-MEMORY_CONSTANT = 1e-6
 
 
 def _split_sizes(num_heads, num_write_heads, word_size, shift_range):
@@ -363,8 +359,8 @@ class NTMCell(keras.layers.Layer):
     def get_initial_state(self, batch_size=None):
         n, w = self.memory_size, self.word_size
         if self.memory_init == "constant":
-            memory = ops.full(
-                (batch_size, n * w), MEMORY_CONSTANT, dtype=self.compute_dtype
+            memory = memory_start.constant_memory(
+                batch_size, n, w, self.compute_dtype
             )
         elif self.memory_init == "learned":
             memory = ops.tile(
@@ -372,13 +368,8 @@ class NTMCell(keras.layers.Layer):
                 (batch_size, 1),
             )
         else:
-            limit = 1.0 / math.sqrt(n + w)
-            memory = keras.random.uniform(
-                (batch_size, n * w),
-                -limit,
-                limit,
-                seed=self.seed_generator,
-                dtype=self.compute_dtype,
+            memory = memory_start.random_memory(
+                batch_size, n, w, self.seed_generator, self.compute_dtype
             )
         reads = ops.tile(
             self._read_variable(self.initial_read_vectors)[None, :],

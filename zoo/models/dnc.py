@@ -57,6 +57,7 @@ def dnc(
     deallocation: bool = False,
     link_sharpening: bool = False,
     sparse_links: int = 0,
+    memory_init: str = "constant",
     name: str = "dnc",
 ) -> keras.Model:
     """Builds a DNC: `DNCCell` in `keras.layers.RNN`, then a `Dense` layer.
@@ -85,6 +86,7 @@ def dnc(
         deallocation=deallocation,
         link_sharpening=link_sharpening,
         sparse_links=sparse_links,
+        memory_init=memory_init,
         name="dnc_cell",
     )
     return sequence_io.per_step_model(

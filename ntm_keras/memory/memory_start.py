@@ -1,0 +1,40 @@
+"""The values a memory starts from, shared by `NTMCell` and `DNCCell`.
+
+Legend: B = batch size, N = memory slots, W = word size.
+"""
+
+import math
+
+import keras
+from keras import ops
+
+# Every cell at this small constant (Collier & Beel 2018): nonzero, so that
+# the first content lookups are defined, and small enough that content
+# addressing takes an unwritten slot for an empty one.
+MEMORY_CONSTANT = 1e-6
+
+
+def constant_memory(batch_size, memory_size, word_size, dtype):
+    """`(B, N * W)`, every cell at `MEMORY_CONSTANT`."""
+    return ops.full(
+        (batch_size, memory_size * word_size), MEMORY_CONSTANT, dtype=dtype
+    )
+
+
+def random_memory(batch_size, memory_size, word_size, seed_generator, dtype):
+    """`(B, N * W)` drawn uniformly in +-1/sqrt(N + W), anew at every call.
+
+    Large enough that a slot which received a small share of a write does
+    not look like the written vector to content addressing (cosine
+    similarity ignores a slot's length): a thousandth of a write makes a
+    constant slot look like the item, a random one needs about a tenth
+    (notes/2026-12-03-associative-recall-random-memory.md).
+    """
+    limit = 1.0 / math.sqrt(memory_size + word_size)
+    return keras.random.uniform(
+        (batch_size, memory_size * word_size),
+        -limit,
+        limit,
+        seed=seed_generator,
+        dtype=dtype,
+    )
