@@ -8,9 +8,9 @@ import math
 import keras
 from keras import ops
 
-# Every cell at this small constant (Collier & Beel 2018): nonzero, so that
-# the first content lookups are defined, and small enough that content
-# addressing takes an unwritten slot for an empty one.
+# Every cell at this small constant, the start Collier & Beel (2018) found
+# the most reliable: small enough that content addressing gives an
+# unwritten slot a similarity of about 0 with any key.
 MEMORY_CONSTANT = 1e-6
 
 
