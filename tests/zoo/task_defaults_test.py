@@ -314,11 +314,30 @@ def test_train_records_the_values_used(tmp_path):
     assert config["training"]["curriculum"] == "doubling"
 
 
-def test_dnc_trains_copy_in_batches_of_8_and_its_tiny_twin_does_not():
+def test_dnc_defaults_apply_to_the_measured_tasks_and_not_to_its_tiny_twin():
     small_batches = {"batch_size": 8, "steps_per_epoch": 400}
     assert registry.task_defaults("dnc", "copy") == small_batches
-    assert registry.task_defaults("dnc", "associative_recall") == {}
+    assert registry.task_defaults("dnc", "associative_recall") == {
+        "learning_rate": 2e-3,
+        **small_batches,
+    }
+    assert registry.task_option_defaults("dnc", "associative_recall") == {
+        "train_min_items": 3
+    }
+    # Unlike `ntm`, the DNC keeps its constant start on recall.
+    assert registry.model_option_defaults("dnc", "associative_recall") == {}
+    assert registry.task_defaults("dnc", "repeat_copy") == {
+        "learning_rate": 1e-2,
+        "curriculum": "doubling",
+        **small_batches,
+    }
+    assert registry.task_defaults("dnc", "priority_sort") == {}
     assert registry.task_defaults("dnc_tiny", "copy") == {}
+    assert registry.task_defaults("dnc_tiny", "associative_recall") == {}
+    recall = tasks.get("associative_recall", max_items=4, eval_size=4)
+    sizes = {"controller_units": 8, "memory_size": 8, "word_size": 4}
+    model = zoo.build("dnc", recall, model_overrides=sizes)
+    assert float(model.optimizer.learning_rate) == pytest.approx(2e-3)
     config = training.make_config("dnc", "copy")["training"]
     assert (config["batch_size"], config["steps_per_epoch"]) == (8, 400)
     config = training.make_config("dnc", "copy", batch_size=32)["training"]
