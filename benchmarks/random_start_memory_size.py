@@ -11,8 +11,9 @@ fainter memory. This benchmark loads an `ntm` associative recall preset
 the bound of that size (what `ntm-keras eval --memory-size` does) and,
 for a random start, with the bound of the training size pinned
 (`--trained-slots`). `--memory-init` evaluates from another start than
-the preset's. Prints JSON: bit errors per sequence and sequence
-accuracy for every memory size, item count and bound.
+the preset's. Prints JSON: bit errors per sequence, sequence accuracy
+and the read head's focus at every step (the largest read weight, mean
+over the first batch of 32) for every memory size, item count and bound.
 """
 
 import argparse
@@ -24,9 +25,11 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
+import numpy as np  # noqa: E402
 
 import tasks  # noqa: E402
 import zoo  # noqa: E402
+from ntm_keras.inspect.memory_trace import step_memory_cell  # noqa: E402
 from ntm_keras.memory import memory_start  # noqa: E402
 from zoo import preset_store  # noqa: E402
 
@@ -67,10 +70,23 @@ def score(preset, memory_size, items, num_sequences, seed, memory_init):
     model = zoo.get("ntm", task, preset=preset, **changes)
     dataset = task.dataset(task.generalisation_splits[0], 32)
     result = model.evaluate(dataset, return_dict=True, verbose=0)
+    inputs = next(iter(dataset))[0]
     return {
         "bit_errors_per_sequence": float(result["bit_errors_per_sequence"]),
         "sequence_accuracy": float(result["sequence_accuracy"]),
+        "read_focus": read_focus(model, inputs),
     }
+
+
+def read_focus(model, inputs):
+    """The read weighting's largest value at each step, mean over a batch.
+
+    Near 1: the head reads one slot; near 1/N: it reads all alike.
+    """
+    return [
+        round(float(np.mean(np.max(trace["read_weights"], axis=-1))), 3)
+        for trace in step_memory_cell(model, inputs)
+    ]
 
 
 def main(argv=None):
