@@ -18,13 +18,12 @@ over the first batch of 32) for every memory size, item count and bound.
 
 import argparse
 import contextlib
+import functools
 import json
-import math
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import tasks  # noqa: E402
@@ -37,23 +36,12 @@ from zoo import preset_store  # noqa: E402
 @contextlib.contextmanager
 def pinned_bound(slots):
     """Draws every random start with the bound of `slots` memory slots."""
-    original = memory_start.random_memory
-
-    def random_memory(batch_size, memory_size, word_size, seed_gen, dtype):
-        limit = 1.0 / math.sqrt(slots + word_size)
-        return keras.random.uniform(
-            (batch_size, memory_size * word_size),
-            -limit,
-            limit,
-            seed=seed_gen,
-            dtype=dtype,
-        )
-
-    memory_start.random_memory = random_memory
+    original = memory_start.random_bound
+    memory_start.random_bound = lambda _, word_size: original(slots, word_size)
     try:
         yield
     finally:
-        memory_start.random_memory = original
+        memory_start.random_bound = original
 
 
 def score(preset, memory_size, items, num_sequences, seed, memory_init):
@@ -121,7 +109,8 @@ def main(argv=None):
     for memory_size in sizes:
         for count in items:
             row = {"memory_size": memory_size, "items": count}
-            row["bound_of_this_size"] = score(
+            scored = functools.partial(
+                score,
                 args.preset,
                 memory_size,
                 count,
@@ -129,16 +118,10 @@ def main(argv=None):
                 args.seed,
                 args.memory_init,
             )
+            row["bound_of_this_size"] = scored()
             if random_start and memory_size != args.trained_slots:
                 with pinned_bound(args.trained_slots):
-                    row["bound_of_trained_size"] = score(
-                        args.preset,
-                        memory_size,
-                        count,
-                        args.num_sequences,
-                        args.seed,
-                        args.memory_init,
-                    )
+                    row["bound_of_trained_size"] = scored()
             rows.append(row)
             print(json.dumps(row), flush=True)
     print(

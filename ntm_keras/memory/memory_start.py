@@ -21,6 +21,11 @@ def constant_memory(batch_size, memory_size, word_size, dtype):
     )
 
 
+def random_bound(memory_size, word_size):
+    """The bound of `random_memory`'s draws: 1/sqrt(N + W)."""
+    return 1.0 / math.sqrt(memory_size + word_size)
+
+
 def random_memory(batch_size, memory_size, word_size, seed_generator, dtype):
     """`(B, N * W)` drawn uniformly in +-1/sqrt(N + W), anew at every call.
 
@@ -30,7 +35,7 @@ def random_memory(batch_size, memory_size, word_size, seed_generator, dtype):
     constant slot look like the item, a random one needs about a tenth
     (notes/2026-12-03-associative-recall-random-memory.md).
     """
-    limit = 1.0 / math.sqrt(memory_size + word_size)
+    limit = random_bound(memory_size, word_size)
     return keras.random.uniform(
         (batch_size, memory_size * word_size),
         -limit,

@@ -23,6 +23,7 @@ def test_a_random_start_is_bounded_and_new_for_every_sequence(cell_class):
     cell = cell_class(memory_init="random", seed=7, **SIZES)
     first, second = _initial_memory(cell), _initial_memory(cell)
     limit = 1 / math.sqrt(16 + 4)
+    assert memory_start.random_bound(16, 4) == pytest.approx(limit)
     assert np.abs(first).max() <= limit
     # Spread over the whole range: uniform, not a constant.
     assert first.std() == pytest.approx(limit / math.sqrt(3), rel=0.2)
