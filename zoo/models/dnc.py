@@ -23,7 +23,8 @@ DNC_COMPILE_DEFAULTS = NTM_COMPILE_DEFAULTS
 #   5, against 35,200 at 1e-3 (1.5e-3: 32,000 and 28,800 on seeds 0 and
 #   1; 4e-3: 38,400 and 35,200).
 # - Repeat copy with the NTM's options for it (1e-2, the doubling
-#   curriculum, batches of 8): a median of 28,800, 5 of 5.
+#   curriculum, batches of 8): a median of 28,800, 5 of 5 (on another
+#   machine 25,600, 5 of 5, two seeds relapsing above 1 bit error).
 DNC_TASK_DEFAULTS = {
     "associative_recall": {
         **SMALL_BATCHES,
