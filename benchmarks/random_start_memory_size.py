@@ -1,4 +1,4 @@
-"""A preset trained from a random memory, evaluated with more slots.
+"""A recall preset evaluated with more memory slots than it trained with.
 
     python benchmarks/random_start_memory_size.py --memory-sizes 128,512 \\
         --items 6,15 --num-sequences 1024
