@@ -4,7 +4,11 @@ import keras
 
 from ntm_keras import memory
 from zoo.models import sequence_io
-from zoo.models.ntm import NTM_COMPILE_DEFAULTS, SMALL_BATCHES
+from zoo.models.ntm import (
+    NTM_COMPILE_DEFAULTS,
+    NTM_TASK_DEFAULTS,
+    SMALL_BATCHES,
+)
 from zoo.registry import register
 
 # The NTM's measured choices (zoo/models/ntm.py: XLA and AMSGrad, with the
@@ -29,14 +33,10 @@ DNC_TASK_DEFAULTS = {
     "associative_recall": {
         **SMALL_BATCHES,
         "learning_rate": 2e-3,
-        "task": {"train_min_items": 3},
+        "task": NTM_TASK_DEFAULTS["associative_recall"]["task"],
     },
     "copy": SMALL_BATCHES,
-    "repeat_copy": {
-        "learning_rate": 1e-2,
-        "curriculum": "doubling",
-        **SMALL_BATCHES,
-    },
+    "repeat_copy": NTM_TASK_DEFAULTS["repeat_copy"],
 }
 
 
