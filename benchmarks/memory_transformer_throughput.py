@@ -7,10 +7,13 @@ Experiment 6 of `notes/memory-transformer.md`. Each model (`NAME` or
 `NAME:key=value,...` for zoo overrides) trains with `train_on_batch` on
 random token ids (vocabulary 65, as Tiny Shakespeare) of `--length` steps
 in batches of `--batch-size`, Adam and sparse cross-entropy, after
-`--warmup` steps that include tracing; the median of `--repeats` windows of
-`--steps` steps gives tokens per second. The models run one after the
-other in the same process, so their ratio is meaningful on a noisy
-machine. A model may set its own length with `length=...` among its
+`--warmup` steps that include tracing; the median of the windows of
+`--steps` steps gives tokens per second. All models are built and warmed
+up first, then time one window each that is not kept (the first window
+after another model's warm-up is slow); then `--rounds` rounds each time
+`--repeats` windows of every model in turn, so a change of load during
+the run hits all of them, and `round_ratios_to_first` gives the ratio in
+each round. A model may set its own length with `length=...` among its
 overrides (the memory models see `--length` steps, `segment_length` at a
 time; `transformer_lm` attends over its whole input, so
 `transformer_lm:length=32` has the memory models' window).
@@ -79,7 +82,8 @@ def parse_model(text):
     return name, overrides
 
 
-def measure(text, args):
+def prepare(text, args):
+    """Builds, compiles and warms up one model; returns its step and facts."""
     name, overrides = parse_model(text)
     length = overrides.pop("length", args.length)
     keras.utils.set_random_seed(0)
@@ -97,24 +101,24 @@ def measure(text, args):
     started = time.perf_counter()
     for _ in range(args.warmup):
         model.train_on_batch(inputs, targets)
-    warmup_seconds = time.perf_counter() - started
-    rates = []
-    for _ in range(args.repeats):
-        started = time.perf_counter()
-        for _ in range(args.steps):
-            model.train_on_batch(inputs, targets)
-        seconds = time.perf_counter() - started
-        rates.append(args.steps * args.batch_size * length / seconds)
-    result = {
+    facts = {
         "model": text,
         "length": length,
         "parameters": int(model.count_params()),
-        "tokens_per_second": round(statistics.median(rates), 1),
-        "windows": [round(r, 1) for r in rates],
-        "warmup_seconds": round(warmup_seconds, 1),
+        "warmup_seconds": round(time.perf_counter() - started, 1),
+        "windows": [],
     }
-    print(json.dumps(result), flush=True)
-    return result
+    return (lambda: model.train_on_batch(inputs, targets)), facts
+
+
+def window(step, facts, args):
+    """Times `--steps` steps; appends tokens per second to the facts."""
+    started = time.perf_counter()
+    for _ in range(args.steps):
+        step()
+    seconds = time.perf_counter() - started
+    tokens = args.steps * args.batch_size * facts["length"]
+    facts["windows"].append(round(tokens / seconds, 1))
 
 
 def main(argv=None):
@@ -129,6 +133,13 @@ def main(argv=None):
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="alternate the models: each round times --repeats windows of "
+        "each model in turn, so a change of load hits all of them",
+    )
     parser.add_argument("--jit-compile", choices=("on", "off"), default="off")
     parser.add_argument(
         "--patch",
@@ -152,15 +163,34 @@ def main(argv=None):
         "arguments": vars(args),
         "results": [],
     }
-    for text in args.models:  # written after each model
-        result = measure(text, args)
-        reference = (report["results"] or [result])[0]["tokens_per_second"]
-        result["ratio_to_first"] = round(
-            result["tokens_per_second"] / reference, 3
+    prepared = [prepare(text, args) for text in args.models]
+    for step, facts in prepared:  # one window each, not kept
+        window(step, facts, args)
+        facts["windows"].clear()
+    for _ in range(args.rounds):  # one window per model per round
+        for step, facts in prepared:
+            for _ in range(args.repeats):
+                window(step, facts, args)
+    for _, facts in prepared:
+        facts["tokens_per_second"] = statistics.median(facts["windows"])
+    report["results"] = [facts for _, facts in prepared]
+    reference = report["results"][0]
+    per_window = args.repeats
+    for facts in report["results"]:
+        facts["ratio_to_first"] = round(
+            facts["tokens_per_second"] / reference["tokens_per_second"], 3
         )
-        report["results"].append(result)
-        with open(args.out, "w") as file:
-            file.write(json.dumps(report, indent=1) + "\n")
+        facts["round_ratios_to_first"] = [
+            round(
+                statistics.median(facts["windows"][r : r + per_window])
+                / statistics.median(reference["windows"][r : r + per_window]),
+                3,
+            )
+            for r in range(0, len(facts["windows"]), per_window)
+        ]
+        print(json.dumps(facts), flush=True)
+    with open(args.out, "w") as file:
+        file.write(json.dumps(report, indent=1) + "\n")
 
 
 if __name__ == "__main__":
