@@ -9,7 +9,7 @@ import tensorflow as tf
 
 from ntm_keras import metrics as ntm_metrics
 from ntm_keras import validation
-from tasks.language import babi_format
+from tasks.language import babi_format, babi_renaming
 from tasks.language.token_task import TokenTask
 from tasks.registry import register
 from tasks.task import TaskSpec
@@ -92,6 +92,11 @@ class Babi(TokenTask):
         seed: int. Seed of the training batches. Defaults to `0`.
         eval_size: int. At most this many questions per held-out split in
             `dataset`. Defaults to `1024`.
+        rename_entities: bool. Rename the people (within gender), places
+            and objects of every training example at random, answers
+            alike (`tasks.language.babi_renaming`): new stories instead of
+            ones a model can learn by heart. Not the paper's protocol;
+            held-out splits are never renamed. Defaults to `False`.
 
     Example:
 
@@ -111,8 +116,12 @@ class Babi(TokenTask):
         split_seed=0,
         seed=0,
         eval_size=1024,
+        rename_entities=False,
     ):
         super().__init__(seed=seed, eval_size=eval_size)
+        self.rename_entities = validation.check_bool(
+            "rename_entities", rename_entities
+        )
         self.tasks = check_task_numbers(tasks)
         self.size = validation.check_choice("size", size, SIZES)
         self.max_length = validation.check_int(
@@ -177,6 +186,14 @@ class Babi(TokenTask):
             train[number], held_out[number] = split_stories(
                 stories["train"][number], self.split_seed, number
             )
+        present = {
+            word
+            for task_stories in train.values()
+            for story in task_stories
+            for sentence in story.statements
+            for word in babi_format.tokenize(sentence)
+        }
+        self._entity_groups = babi_renaming.entity_groups(self._ids, present)
         self._examples = {
             "train": self._encode(train),
             "validation": self._encode(held_out),
@@ -296,6 +313,15 @@ class Babi(TokenTask):
         targets = tf.ensure_shape(
             tf.cast(targets.to_tensor(PAD), tf.int32), [batch_size, None]
         )
+        if self.rename_entities:
+            table = babi_renaming.renaming_table(
+                self._entity_groups,
+                len(self.vocabulary),
+                batch_size,
+                tf.random.experimental.stateless_fold_in(seed, 1),
+            )  # (B, V)
+            inputs = tf.gather(table, inputs, batch_dims=1)
+            targets = tf.gather(table, targets, batch_dims=1)
         return inputs, targets, answer_mask(lengths, answer_lengths, inputs)
 
     def held_out(self, split):
