@@ -26,6 +26,9 @@ difference between `full` and a variant is what the replaced piece costs
 - `scan`: the same cell and output layer, looped by `keras.ops.scan`.
 - `sharpen_custom`: `sharpen` with a hand-written gradient
   (`keras.ops.custom_gradient`).
+- `remat`: the five addressing functions each wrapped in `keras.remat`.
+- `remat_memory`: the whole memory step (addressing, read, write; LSTM
+  controllers only) as one function wrapped in `keras.remat`.
 - `unroll`: the `ntm` with `keras.layers.RNN(unroll=True)` (fixed time).
 - `lstm`: a one-layer LSTM of `controller_units` units, with XLA as in
   `benchmarks/throughput.py ... --jit-compile on`; `lstm_nojit` without.
@@ -162,6 +165,16 @@ def _sharpen_custom(weights, sharpening):
 
 
 FORMULATIONS = {
+    "remat": {
+        name: keras.remat(getattr(addressing, name))
+        for name in (
+            "content_weights",
+            "interpolate",
+            "circular_shift",
+            "sharpen",
+            "erase_and_add",
+        )
+    },
     "sharpen_custom": {"sharpen": _sharpen_custom},
     "shift_stacked": {"circular_shift": _shift_stacked},
 }
@@ -183,6 +196,73 @@ STAND_INS.update(FORMULATIONS)
 
 
 STAND_INS["controls_fused"] = {"controls": _controls_fused}
+
+
+def _memory_step(
+    memory,
+    prev_weights,
+    keys,
+    strengths,
+    gates,
+    shifts,
+    sharpening,
+    erase,
+    add,
+    r,
+):
+    weights = addressing.content_weights(memory, keys, strengths)
+    weights = addressing.interpolate(weights, prev_weights, gates)
+    weights = addressing.circular_shift(weights, shifts)
+    weights = addressing.sharpen(weights, sharpening)
+    read_weights, write_weights = weights[:, :r], weights[:, r:]
+    reads = addressing.read(memory, read_weights)
+    memory = addressing.erase_and_add(memory, write_weights, erase, add)
+    return reads, read_weights, write_weights, memory
+
+
+def _call_remat(self, inputs, states, training=False):
+    n, w = self.memory_size, self.word_size
+    r = self.num_read_heads
+    memory_ = ops.reshape(states[0], (-1, n, w))
+    prev_weights = ops.concatenate(
+        [
+            ops.reshape(states[2], (-1, r, n)),
+            ops.reshape(states[3], (-1, self.num_write_heads, n)),
+        ],
+        axis=1,
+    )
+    hidden = ops.concatenate([inputs, states[1]], axis=-1)
+    new_controller_states = []
+    for index, cell in enumerate(self.controller_cells):
+        pair = states[4 + 2 * index : 6 + 2 * index]
+        hidden, pair = cell(hidden, pair)
+        new_controller_states += list(pair)
+    c = self.controls(hidden)
+    reads, read_weights, write_weights, memory_ = keras.remat(
+        lambda *a: _memory_step(*a, r)
+    )(
+        memory_,
+        prev_weights,
+        c["keys"],
+        c["strengths"],
+        c["gates"],
+        c["shifts"],
+        c["sharpening"],
+        c["erase"],
+        c["add"],
+    )
+    reads = ops.reshape(reads, (-1, r * w))
+    output = ops.concatenate([hidden, reads], axis=-1)
+    return output, [
+        ops.reshape(memory_, (-1, n * w)),
+        reads,
+        ops.reshape(read_weights, (-1, r * n)),
+        ops.reshape(write_weights, (-1, self.num_write_heads * n)),
+        *new_controller_states,
+    ]
+
+
+STAND_INS["remat_memory"] = {"call": _call_remat}
 
 
 def _owner(name):
