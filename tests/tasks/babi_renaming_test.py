@@ -42,25 +42,24 @@ def test_table_permutes_each_group_within_itself_and_fixes_the_rest():
     assert not np.array_equal(table, other)
 
 
-@pytest.fixture(scope="module")
-def renamed_task(tmp_path_factory):
+def task_1(tmp_path_factory, rename_entities):
     return tasks.get(
         "babi",
         tasks=(1,),
         data_dir=str(real_babi_dir()),
         tfds_dir=str(tmp_path_factory.mktemp("tfds")),
-        rename_entities=True,
+        rename_entities=rename_entities,
     )
+
+
+@pytest.fixture(scope="module")
+def renamed_task(tmp_path_factory):
+    return task_1(tmp_path_factory, True)
 
 
 @pytest.fixture(scope="module")
 def plain(tmp_path_factory):
-    return tasks.get(
-        "babi",
-        tasks=(1,),
-        data_dir=str(real_babi_dir()),
-        tfds_dir=str(tmp_path_factory.mktemp("tfds")),
-    )
+    return task_1(tmp_path_factory, False)
 
 
 def test_renamed_task_1_batches_keep_their_answers_and_change_names(
