@@ -186,14 +186,6 @@ class Babi(TokenTask):
             train[number], held_out[number] = split_stories(
                 stories["train"][number], self.split_seed, number
             )
-        present = {
-            word
-            for task_stories in train.values()
-            for story in task_stories
-            for sentence in story.statements
-            for word in babi_format.tokenize(sentence)
-        }
-        self._entity_groups = babi_renaming.entity_groups(self._ids, present)
         self._examples = {
             "train": self._encode(train),
             "validation": self._encode(held_out),
@@ -207,6 +199,11 @@ class Babi(TokenTask):
             )
             self._examples[split] = _take(self._examples[split], order)
         train = self._examples["train"]
+        if self.rename_entities:  # among the words the training stories use
+            present = self.decode(np.unique(train["input_values"]))
+            self._entity_groups = babi_renaming.entity_groups(
+                self._ids, set(present)
+            )
         self._train = {
             "inputs": tf.RaggedTensor.from_row_lengths(
                 train["input_values"], train["lengths"]
