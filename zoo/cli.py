@@ -372,16 +372,18 @@ def build_parser():
 
 
 # What `--resume` cannot change: the run's own options, read from its
-# config.json. `--epochs` can change (a new total).
+# config.json. `--epochs` can change (a new total), and `--max-minutes`
+# (a time budget for this resume only).
+_CHANGEABLE_ON_RESUME = ("epochs", "max_minutes")
 _FIXED_ON_RESUME = ("model", "task", "set", "data_dir", "log_dir")
 
 
 def _options_given_with_resume(args):
-    """The options of `train` given besides --resume and --epochs."""
+    """The options of `train` given besides those a resume can change."""
     parser_defaults = build_parser().train_parser
     given = []
     for name in (*_FIXED_ON_RESUME, *args.training_option_names):
-        if name == "epochs":
+        if name in _CHANGEABLE_ON_RESUME:
             continue
         if getattr(args, name) != parser_defaults.get_default(name):
             given.append("--" + name.replace("_", "-"))
@@ -398,10 +400,14 @@ def run_train(args):
             raise ValueError(
                 f"Invalid options with --resume: received {given}; a "
                 "resumed run keeps the model, task and options in its "
-                "config.json, and only --epochs can change. Drop them, or "
-                "start a new run without --resume."
+                "config.json, and only --epochs and --max-minutes can "
+                "change. Drop them, or start a new run without --resume."
             )
-        return training.resume(args.resume, epochs=options.get("epochs"))
+        return training.resume(
+            args.resume,
+            epochs=options.get("epochs"),
+            max_minutes=options.get("max_minutes"),
+        )
     if not args.model or not args.task:
         raise ValueError(
             "`ntm-keras train` needs a MODEL and --task TASK, e.g. "

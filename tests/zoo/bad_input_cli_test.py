@@ -214,6 +214,42 @@ def test_resume_applies_more_epochs_says_so_and_records_them_after(
     assert metrics["epochs"] == 3
 
 
+def test_resume_takes_a_time_budget_for_itself_only(run_copy, capsys):
+    # A budget far below one epoch stops the resume after its first epoch.
+    code = cli.main(
+        [
+            "train",
+            "--resume",
+            str(run_copy),
+            "--epochs",
+            "5",
+            "--max-minutes",
+            "1e-6",
+        ]
+    )
+    assert code == 0
+    assert "Time budget: None -> 1e-06 minutes" in capsys.readouterr().out
+    metrics = json.loads((run_copy / "metrics.json").read_text())
+    assert metrics["epochs"] == 3
+    assert metrics["stopped_early"] == (
+        "max_minutes=1e-06 reached after 3 of 5 epochs"
+    )
+    config = json.loads((run_copy / "config.json").read_text())
+    assert config["training"]["max_minutes"] is None
+
+
+@pytest.mark.parametrize("minutes", ["0", "-3", "nan", "inf"])
+def test_resume_refuses_a_bad_time_budget(run_copy, capsys, minutes):
+    before = _snapshot(run_copy)
+    code = cli.main(
+        ["train", "--resume", str(run_copy), "--max-minutes", minutes]
+    )
+    assert code == 2
+    message = _error(capsys)
+    assert "Invalid `max_minutes`" in message and minutes in message
+    assert _snapshot(run_copy) == before
+
+
 def test_a_failed_resume_leaves_the_epochs_on_record(run_copy, capsys):
     # The checkpoint is gone, with no earlier one: the resume fails.
     for path in (run_copy / "checkpoints").glob("*.keras"):

@@ -189,12 +189,7 @@ def _check_training_options(options):
     if options["time_bucket"] is not None:
         validation.check_int("time_bucket", options["time_bucket"], minimum=0)
     if options["max_minutes"] is not None:
-        validation.check_float("max_minutes", options["max_minutes"])
-        if options["max_minutes"] <= 0:
-            raise ValueError(
-                f"Invalid `max_minutes`: received {options['max_minutes']}; "
-                "expected a number of minutes > 0."
-            )
+        _check_max_minutes(options["max_minutes"])
     for key in ("inspect_every", "validation_steps"):
         if options[key] is not None:
             validation.check_int(key, options[key], minimum=0)
@@ -376,7 +371,9 @@ def train(
         distribution.remove_temporary(run_dir, temporary)
 
 
-def resume(run_dir, *, epochs=None, verbose="auto", callbacks=None):
+def resume(
+    run_dir, *, epochs=None, max_minutes=None, verbose="auto", callbacks=None
+):
     """Continues a run from its last checkpoint.
 
     The model, optimizer state, epoch counter, task difficulty and
@@ -391,6 +388,9 @@ def resume(run_dir, *, epochs=None, verbose="auto", callbacks=None):
         run_dir: path. The run directory to continue.
         epochs: optional int. A new total number of epochs, at least the
             number already done.
+        max_minutes: optional float > 0. A time budget for this resume,
+            counted from its start, in place of the run's own (which
+            applies again to each resume without one). Not recorded.
         verbose: Keras `fit` verbosity.
         callbacks: optional list of `keras.callbacks.Callback`, run after
             the run's own.
@@ -418,6 +418,13 @@ def resume(run_dir, *, epochs=None, verbose="auto", callbacks=None):
             print(f"Epochs: {recorded} -> {epochs} (from --epochs)")
         recorded = epochs
     config["training"]["epochs"] = recorded
+    if max_minutes is not None:
+        _check_max_minutes(max_minutes)
+        print(
+            f"Time budget: {config['training'].get('max_minutes')} -> "
+            f"{max_minutes} minutes for this resume (from --max-minutes)"
+        )
+        config["training"]["max_minutes"] = max_minutes
     run_files.check_writable_directory("run_dir", run_dir)
     load = None
     if state is not None:
@@ -445,6 +452,15 @@ def resume(run_dir, *, epochs=None, verbose="auto", callbacks=None):
         )
     finally:
         distribution.remove_temporary(write_dir, temporary)
+
+
+def _check_max_minutes(value):
+    validation.check_float("max_minutes", value)
+    if value <= 0:
+        raise ValueError(
+            f"Invalid `max_minutes`: received {value}; expected a number of "
+            "minutes > 0."
+        )
 
 
 def _longest_time_steps(task, batch_size):
