@@ -2,6 +2,7 @@
 
     python benchmarks/learning_curves.py runs/<run> [runs/<run> ...]
         --out notes/figures/lm.png [--metric loss] [--goal 1.70] [--minutes 30]
+        [--labels "dnc, Adam,dnc, AMSGrad"]
 
 Reads each run's TensorBoard event files (`logs/train`, `logs/validation`)
 and `config.json` (model, steps per epoch, start time), draws the training
@@ -9,8 +10,9 @@ and `config.json` (model, steps per epoch, start time), draws the training
 minutes since the run started (a resumed run's pause is included), and
 prints the points as JSON, with the last validation value reached within
 `--minutes`. Several runs share one figure, one colour and label (the
-model's name) each, so that models trained on the same task compare at a
-glance; the JSON is then a list, one summary per run.
+model's name, or `--labels`, one per run, where runs of one model differ
+in what they tried) each, so that models trained on the same task compare
+at a glance; the JSON is then a list, one summary per run.
 """
 
 import argparse
@@ -143,16 +145,28 @@ def main(argv=None):
     parser.add_argument("--goal", type=float, default=None)
     parser.add_argument("--minutes", type=float, default=None)
     parser.add_argument("--title", default="")
+    parser.add_argument(
+        "--labels",
+        default=None,
+        help="comma-separated, one per run (default: the model names)",
+    )
     args = parser.parse_args(argv)
     try:
         configs = [run_files.read_config(d) for d in args.run_dirs]
     except ValueError as error:
         parser.error(str(error))
+    names = labels(args.run_dirs, configs)
+    if args.labels is not None:
+        names = [label.strip() for label in args.labels.split(",")]
+        if len(names) != len(args.run_dirs) or len(set(names)) != len(names):
+            parser.error(
+                f"argument --labels: received {args.labels!r} ({len(names)} "
+                f"labels); expected {len(args.run_dirs)} distinct labels, "
+                "one per run, separated by commas."
+            )
     runs = {
         label: curves(run_dir, config, args.metric)
-        for label, run_dir, config in zip(
-            labels(args.run_dirs, configs), args.run_dirs, configs
-        )
+        for label, run_dir, config in zip(names, args.run_dirs, configs)
     }
     plot(runs, args.metric, args.out, args.goal, args.minutes, args.title)
     summaries = [

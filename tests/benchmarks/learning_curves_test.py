@@ -87,3 +87,28 @@ def test_a_folder_that_is_not_a_run_is_refused_by_name(tmp_path, capsys):
     error = capsys.readouterr().err
     assert "run_dir" in error and str(tmp_path) in error
     assert not (tmp_path / "x.png").exists()
+
+
+def test_labels_name_the_runs_and_must_match_them(
+    tmp_path, capsys, monkeypatch
+):
+    runs = [
+        _fake_run(tmp_path / "a", "dnc", [0.8, 0.4]),
+        _fake_run(tmp_path / "b", "dnc", [0.9, 0.7]),
+    ]
+    out = tmp_path / "curves.png"
+    arguments = [*map(str, runs), "--out", str(out), "--metric", "error"]
+    plotted = {}
+    monkeypatch.setattr(
+        learning_curves, "plot", lambda runs, *rest: plotted.update(runs)
+    )
+    learning_curves.main([*arguments, "--labels", "Adam, AMSGrad"])
+    assert list(plotted) == ["Adam", "AMSGrad"]
+    capsys.readouterr()
+    for bad in ("one", "a,a", "a,b,c"):
+        with pytest.raises(SystemExit) as raised:
+            learning_curves.main([*arguments, "--labels", bad])
+        assert raised.value.code == 2
+        message = capsys.readouterr().err
+        assert "--labels" in message and repr(bad) in message
+        assert "expected 2 distinct labels" in message
