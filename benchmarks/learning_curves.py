@@ -2,7 +2,7 @@
 
     python benchmarks/learning_curves.py runs/<run> [runs/<run> ...]
         --out notes/figures/lm.png [--metric loss] [--goal 1.70] [--minutes 30]
-        [--labels "dnc, Adam,dnc, AMSGrad"]
+        [--labels "dnc (Adam),dnc (AMSGrad)"]
 
 Reads each run's TensorBoard event files (`logs/train`, `logs/validation`)
 and `config.json` (model, steps per epoch, start time), draws the training

@@ -372,10 +372,11 @@ def build_parser():
 
 
 # What `--resume` cannot change: the run's own options, read from its
-# config.json. `--epochs` can change (a new total), and `--max-minutes`
-# (a time budget for this resume only).
-_CHANGEABLE_ON_RESUME = ("epochs", "max_minutes")
+# config.json.
 _FIXED_ON_RESUME = ("model", "task", "set", "data_dir", "log_dir")
+# What it can: `--epochs` (a new total, recorded) and `--max-minutes` (a
+# time budget for this resume only).
+_CHANGEABLE_ON_RESUME = ("epochs", "max_minutes")
 
 
 def _options_given_with_resume(args):
