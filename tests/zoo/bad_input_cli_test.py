@@ -242,10 +242,22 @@ def test_resume_takes_a_time_budget_for_itself_only(run_copy, capsys):
 def test_resume_refuses_a_bad_time_budget(run_copy, capsys, minutes):
     before = _snapshot(run_copy)
     code = cli.main(
-        ["train", "--resume", str(run_copy), "--max-minutes", minutes]
+        [
+            "train",
+            "--resume",
+            str(run_copy),
+            "--epochs",
+            "5",
+            "--max-minutes",
+            minutes,
+        ]
     )
     assert code == 2
-    message = _error(capsys)
+    captured = capsys.readouterr()
+    assert "Epochs:" not in captured.out  # refused before anything is said
+    (message,) = [
+        line for line in captured.err.splitlines() if ": error: " in line
+    ]
     assert "Invalid `max_minutes`" in message and minutes in message
     assert _snapshot(run_copy) == before
 

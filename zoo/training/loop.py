@@ -398,6 +398,8 @@ def resume(
     Returns:
         pathlib.Path. The run directory.
     """
+    if max_minutes is not None:  # before anything is read or said
+        _check_max_minutes(max_minutes)
     run_dir = pathlib.Path(run_dir)
     config = run_files.read_config(run_dir)
     state = checkpointing.last_state(run_dir)
@@ -419,7 +421,6 @@ def resume(
         recorded = epochs
     config["training"]["epochs"] = recorded
     if max_minutes is not None:
-        _check_max_minutes(max_minutes)
         print(
             f"Time budget: {config['training'].get('max_minutes')} -> "
             f"{max_minutes} minutes for this resume (from --max-minutes)"
