@@ -33,20 +33,18 @@ def main(argv=None):
     model = checkpointing.load_checkpoint(args.run_dir, "best")
     examples = [task.held_out_example("test", index) for index in range(32)]
     inputs, targets, mask = max(examples, key=lambda example: len(example[0]))
-    trace = inspect.memory_trace(model, inputs[None, :])
-    words = np.unique(np.concatenate([inputs, targets[mask == 1]]))
-    logits = trace["outputs"] - trace["outputs"].max(axis=-1, keepdims=True)
-    probabilities = np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True)
-    trace["outputs"] = probabilities[:, words]
-    one_hot = (inputs[:, None] == words[None, :]).astype("float32")
+    full = inspect.memory_trace(model, inputs[None, :])
+    trace, one_hot, scored, words = inspect.words_view(
+        full, inputs, targets, mask
+    )
     answer = " ".join(task.decode(targets[mask == 1]))
-    predicted = np.argmax(probabilities[mask == 1], axis=-1)
+    predicted = np.argmax(full["outputs"][mask == 1], axis=-1)
     predicted = " ".join(task.decode(predicted))
     question = " ".join(task.decode(inputs)).split(" . ")[-1]
     figure = inspect.plot_memory_trace(
         trace,
         one_hot,
-        (targets[:, None] == words[None, :]) * mask[:, None],
+        scored,
         title=f"{question} (answer {answer!r}, model {predicted!r})",
     )
     figure.savefig(args.out, dpi=80, bbox_inches="tight")

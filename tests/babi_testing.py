@@ -6,7 +6,7 @@ import pathlib
 import pytest
 
 from tasks.language import babi_format
-from testing import SHARED_DATA
+from testing import SHARED_DATA, run_main
 
 # Made-up stories in the bAbI v1.2 format (`ID text`, questions as
 # `ID question<TAB>answer<TAB>supporting IDs`), written for these tests and
@@ -148,3 +148,32 @@ def real_babi_dir():
             pytest.fail(reason)
         pytest.skip(reason)
     return root
+
+
+def train_babi_run(tmp_path_factory, model, babi_tasks):
+    """Trains `model` for 2 steps on the fixture stories of `babi_tasks`
+    (`"1,8"`) through `ntm-keras train`; returns the run directory."""
+    log_dir = tmp_path_factory.mktemp("runs")
+    result = run_main(
+        "train",
+        model,
+        "--task",
+        "babi",
+        "--data-dir",
+        babi_data_dir(tmp_path_factory.mktemp("data")),
+        "--set",
+        f"tasks={babi_tasks}",
+        "--set",
+        f"tfds_dir={tmp_path_factory.mktemp('tfds')}",
+        "--steps-per-epoch",
+        2,
+        "--epochs",
+        1,
+        "--batch-size",
+        4,
+        "--log-dir",
+        log_dir,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    (run_dir,) = [path for path in log_dir.iterdir() if path.is_dir()]
+    return run_dir

@@ -9,6 +9,7 @@ from ntm_keras.inspect.memory_trace import (
     weighting_entropy,
 )
 from ntm_keras.inspect.plot_memory_trace import plot_memory_trace
+from ntm_keras.inspect.token_trace import words_view
 
 __all__ = [
     "find_memory_layer",
@@ -18,4 +19,5 @@ __all__ = [
     "trace_summary",
     "weighting_entropies",
     "weighting_entropy",
+    "words_view",
 ]

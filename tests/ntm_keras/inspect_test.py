@@ -81,3 +81,31 @@ def test_a_model_without_memory_cannot_be_traced():
     assert inspect.find_memory_layer(model) is None
     with pytest.raises(ValueError, match="memory cell"):
         inspect.memory_trace(model, np.zeros((1, 3, 9), "float32"))
+
+
+def test_words_view_keeps_the_words_of_the_story_and_scored_answers():
+    # Vocabulary of 6; the story uses ids 4, 2, 4; the scored answer is 5;
+    # the unscored target 1 is left out.
+    logits = np.log(np.array([[1, 1, 2, 1, 4, 1], [2, 1, 1, 1, 1, 4.0]]))
+    trace = {"outputs": logits, "read_weights": np.ones((2, 1, 3))}
+    view, inputs, targets, words = inspect.words_view(
+        trace, np.array([4, 2]), np.array([1, 5]), np.array([0, 1])
+    )
+    assert words.tolist() == [2, 4, 5]
+    np.testing.assert_array_equal(inputs, [[0, 1, 0], [1, 0, 0]])
+    np.testing.assert_array_equal(targets, [[0, 0, 0], [0, 0, 1]])
+    # Softmax over the whole vocabulary, then the three columns.
+    np.testing.assert_allclose(
+        view["outputs"], [[2 / 10, 4 / 10, 1 / 10], [1 / 10, 1 / 10, 4 / 10]]
+    )
+    assert view["read_weights"] is trace["read_weights"]
+    assert trace["outputs"] is logits  # the given trace is not changed
+
+
+def test_words_view_without_targets_and_bad_inputs():
+    trace = {"outputs": np.zeros((3, 4))}
+    _, inputs, targets, words = inspect.words_view(trace, np.array([3, 3, 0]))
+    assert words.tolist() == [0, 3] and targets is None
+    assert inputs.shape == (3, 2)
+    with pytest.raises(ValueError, match=r"`inputs`.*\(time,\).*\(3, 1\)"):
+        inspect.words_view(trace, np.zeros((3, 1)))

@@ -143,8 +143,10 @@ def callbacks(
 
     In order: the guard that stops at the first non-finite loss or
     gradient (`NonFiniteGuard`), the curriculum (which logs
-    `curriculum_level`), the gradient norm logger, for memory models on bit
-    tasks the memory pictures and scalars, for the memory Transformers
+    `curriculum_level`), the gradient norm logger, for recurrent memory
+    models (NTM, DNC) the memory pictures and scalars (`MemoryImages`;
+    on token tasks at the epochs of their own schedule), for the memory
+    Transformers
     their memory scalars and per-block pictures (`SegmentMemoryImages`, in
     `run_dir/logs/inspection`; on bit tasks with the attention maps too),
     for language tasks the inspection loggers (text samples or
@@ -157,15 +159,16 @@ def callbacks(
         run_dir: path. The run directory.
         task: optional `tasks.Task`, for the curriculum, the checkpoint and
             the inspection loggers.
-        model: optional `keras.Model` from the zoo. With a memory cell (e.g.
-            an NTM) and a bit task, adds `MemoryImages`; for a language task,
+        model: optional `keras.Model` from the zoo. With a memory cell (an
+            NTM, a DNC), adds `MemoryImages`; for a language task,
             its registry entry says how to read its attention weights (Keras
             gives the callbacks the model itself).
         curriculum_name: str. A name from `zoo.curriculum.CURRICULA`:
             `"none"`, `"doubling"` or `"combined"`.
         epochs: optional int. The run's total, recorded in `last.json`.
-        inspect_every: optional int. Text samples, attention maps and the
-            memory Transformers' pictures every this many epochs; 0: none;
+        inspect_every: optional int. Text samples, attention maps, the
+            memory Transformers' pictures and, on token tasks, the memory
+            cells' pictures and scalars every this many epochs; 0: none;
             None: at the epochs where they cost at most 5% of the training
             time so far (`InspectionSchedule`).
         max_minutes: optional float. Adds a `TimeBudget` that ends training
@@ -190,10 +193,8 @@ def callbacks(
         result.append(schedule)
     result.append(GradientNormLogger())
     has_memory = model is not None and inspect.find_memory_layer(model)
-    if has_memory and task is not None and task.spec.modality == "bits":
-        result.append(
-            MemoryImages(run_dir / run_files.LOGS_DIR, probe_example(task))
-        )
+    if has_memory and task is not None:
+        result.append(_memory_images(run_dir, task, inspect_every))
     if task is not None and find_segment_stack(model) is not None:
         result.append(
             SegmentMemoryImages(
@@ -227,6 +228,25 @@ def callbacks(
     # Last, so that its end-of-epoch time includes every other callback.
     result.append(RunTimer())
     return result
+
+
+def _memory_images(run_dir, task, inspect_every=None):
+    """`MemoryImages` of a recurrent memory model (an NTM, a DNC).
+
+    On a bit task every epoch, as it always was; on a token task, where
+    the eager trace of a story can cost as much as an epoch, at the epochs
+    of its own `InspectionSchedule` (`inspect_every`; 0 keeps the scalars
+    and drops the pictures).
+    """
+    log_dir = run_dir / run_files.LOGS_DIR
+    if task.spec.modality == "bits":
+        return MemoryImages(log_dir, probe_example(task))
+    return MemoryImages(
+        log_dir,
+        probe_example(task),
+        schedule=InspectionSchedule(every=inspect_every or None),
+        pictures=inspect_every != 0,
+    )
 
 
 def _language_loggers(run_dir, task, model, inspect_every=None):

@@ -3,39 +3,14 @@
 import json
 
 import pytest
-from babi_testing import babi_data_dir
+from babi_testing import train_babi_run
 
 from testing import run_main
 
 
 @pytest.fixture(scope="module")
 def babi_run(tmp_path_factory):
-    log_dir = tmp_path_factory.mktemp("runs")
-    data_dir = babi_data_dir(tmp_path_factory.mktemp("data"))
-    tfds_dir = tmp_path_factory.mktemp("tfds")
-    result = run_main(
-        "train",
-        "lstm_tiny",
-        "--task",
-        "babi",
-        "--data-dir",
-        data_dir,
-        "--set",
-        "tasks=1,8",
-        "--set",
-        f"tfds_dir={tfds_dir}",
-        "--steps-per-epoch",
-        2,
-        "--epochs",
-        1,
-        "--batch-size",
-        4,
-        "--log-dir",
-        log_dir,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    (run_dir,) = [path for path in log_dir.iterdir() if path.is_dir()]
-    return run_dir
+    return train_babi_run(tmp_path_factory, "lstm_tiny", "1,8")
 
 
 def test_eval_of_a_babi_run_prints_and_writes_the_error_table(babi_run):
