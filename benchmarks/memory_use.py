@@ -94,11 +94,19 @@ def main(argv=None):
     if args.sequences < 1:
         parser.error(f"--sequences must be >= 1, received {args.sequences}")
     for run_dir in args.run_dirs:
-        config = run_files.read_config(run_dir)
-        task = tasks.get(config["task"]["name"], **config["task"]["options"])
-        model = checkpointing.load_checkpoint(run_dir, "best")
-        inputs = next(iter(task.dataset("test", args.sequences)))[0]
-        print(json.dumps({"run": run_dir, **memory_use(model, inputs)}))
+        try:
+            print(json.dumps(measure(run_dir, args.sequences)))
+        except (ValueError, OSError) as error:  # a wrong or unreadable run
+            parser.exit(2, f"{parser.prog}: error: {error}\n")
+
+
+def measure(run_dir, sequences):
+    """`memory_use` of a run's best checkpoint on its test split."""
+    config = run_files.read_config(run_dir)
+    task = tasks.get(config["task"]["name"], **config["task"]["options"])
+    model = checkpointing.load_checkpoint(run_dir, "best")
+    inputs = next(iter(task.dataset("test", sequences)))[0]
+    return {"run": str(run_dir), **memory_use(model, inputs)}
 
 
 if __name__ == "__main__":

@@ -42,3 +42,10 @@ def test_bit_inputs_count_every_step_with_a_set_bit():
     np.testing.assert_array_equal(
         memory_use.input_steps(inputs), [[1, 1, 0], [1, 0, 0]]
     )
+
+
+def test_a_missing_run_is_a_usage_error_not_a_traceback(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        memory_use.main([str(tmp_path / "missing")])
+    assert stopped.value.code == 2
+    assert "has no config.json" in capsys.readouterr().err
