@@ -38,7 +38,7 @@ class AttentionMapLogger(InspectionLogger):
         super().__init__(log_dir, task, schedule)
         self.attention_scores = attention_scores
 
-    def inspect(self, epoch):
+    def inspect(self, epoch, logs=None):
         inputs, labels = self.task.attention_example()
         scores = self.attention_scores(self.model, inputs)
         with self.writer(epoch):

@@ -68,17 +68,12 @@ class MemoryImages(InspectionLogger):
         self.probe = probe
         self.every = every
         self.pictures = pictures
-        self._logs = None
 
-    def on_epoch_end(self, epoch, logs=None):
-        self._logs = logs
-        super().on_epoch_end(epoch, logs)
-
-    def inspect(self, epoch):
+    def inspect(self, epoch, logs=None):
         inputs, targets, mask = self.probe
         trace = inspect.memory_trace(self.model, inputs)
-        if self._logs is not None:
-            self._logs.update(inspect.trace_summary(trace))
+        if logs is not None:
+            logs.update(inspect.trace_summary(trace))
         if not self.pictures or epoch % self.every:
             return
         inputs, targets = inputs[0], targets[0]

@@ -238,7 +238,7 @@ class SegmentMemoryImages(InspectionLogger):
         if self.pictures:
             super().on_epoch_end(epoch, logs)
 
-    def inspect(self, epoch):
+    def inspect(self, epoch, logs=None):
         with self.writer(epoch):
             for block, block_trace in self.trace.items():
                 panels = [title for title, _ in _panels(block_trace)]

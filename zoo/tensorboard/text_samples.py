@@ -50,7 +50,7 @@ class TextSampleLogger(InspectionLogger):
             function=function,
         )
 
-    def inspect(self, epoch):
+    def inspect(self, epoch, logs=None):
         text = self.sample()
         with self.writer(epoch):
             # Markdown: indent by four spaces to keep the line breaks.

@@ -83,7 +83,7 @@ class InspectionLogger(keras.callbacks.Callback):
 
     Subclasses write inside `with self.writer(epoch):`, figures with
     `write_figure`; the writer is flushed after each use and closed when
-    training ends. Subclasses that implement `inspect(epoch)` run at the
+    training ends. Subclasses that implement `inspect(epoch, logs)` run at the
     epochs their `schedule` chooses (every epoch without one); others
     override `on_epoch_end` themselves.
 
@@ -100,8 +100,11 @@ class InspectionLogger(keras.callbacks.Callback):
         self.schedule = schedule
         self._writer = None
 
-    def inspect(self, epoch):
-        """Writes this logger's inspection of the model after `epoch`."""
+    def inspect(self, epoch, logs=None):
+        """Writes this logger's inspection of the model after `epoch`.
+
+        `logs`: the epoch's logs, for a logger that adds scalars to them.
+        """
         raise NotImplementedError
 
     def on_train_begin(self, logs=None):
@@ -112,10 +115,10 @@ class InspectionLogger(keras.callbacks.Callback):
         key = type(self).__name__
         last = epoch == (self.params or {}).get("epochs", 0) - 1
         if self.schedule is None:
-            self.inspect(epoch)
+            self.inspect(epoch, logs)
         elif self.schedule.due(key, epoch, last=last):
             start = self.schedule.clock()
-            self.inspect(epoch)
+            self.inspect(epoch, logs)
             self.schedule.record(key, self.schedule.clock() - start)
 
     @contextlib.contextmanager

@@ -70,7 +70,7 @@ class CountingLogger(InspectionLogger):
         super().__init__(log_dir, schedule=schedule)
         self.clock, self.cost, self.epochs = clock, cost, []
 
-    def inspect(self, epoch):
+    def inspect(self, epoch, logs=None):
         self.epochs.append(epoch)
         self.clock.now += self.cost
 
