@@ -37,13 +37,6 @@ SCALARS = (
 )
 
 
-def input_steps(inputs):
-    """`(B, T)` bool: the steps that hold an input (not padding)."""
-    inputs = np.asarray(inputs)
-    present = inputs != 0
-    return np.any(present, axis=-1) if present.ndim == 3 else present
-
-
 def memory_use(model, inputs):
     """Means of a memory cell's controls over the input steps of a batch.
 
@@ -56,7 +49,7 @@ def memory_use(model, inputs):
         of `SCALARS` the trace has, `read_modes` (a DNC's mean mixture,
         by name) and `memory_abs_mean`.
     """
-    steps = input_steps(inputs)  # (B, T)
+    steps = inspect.input_steps(inputs)  # (B, T)
     sums, count = {}, 0.0
     for t, trace in enumerate(inspect.step_memory_cell(model, inputs)):
         weight = steps[:, t].astype(np.float64)  # (B,)

@@ -2,6 +2,7 @@
 
 from ntm_keras.inspect.memory_trace import (
     find_memory_layer,
+    input_steps,
     memory_trace,
     step_memory_cell,
     trace_summary,
@@ -13,6 +14,7 @@ from ntm_keras.inspect.token_trace import words_view
 
 __all__ = [
     "find_memory_layer",
+    "input_steps",
     "memory_trace",
     "plot_memory_trace",
     "step_memory_cell",

@@ -24,6 +24,16 @@ def find_memory_layer(model):
     return None
 
 
+def input_steps(inputs):
+    """`(B, T)` bool: the steps of a batch that hold an input.
+
+    A token that is not padding (id 0) for `(B, T)` ids; a step with any
+    set channel for `(B, T, input_dim)` bits.
+    """
+    present = np.asarray(inputs) != 0
+    return np.any(present, axis=-1) if present.ndim == 3 else present
+
+
 def step_memory_cell(model, inputs, num_steps=None):
     """Steps `model`'s memory cell over a batch, one step at a time.
 

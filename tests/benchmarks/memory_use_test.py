@@ -35,15 +35,6 @@ def test_means_count_only_the_steps_that_hold_an_input():
     )
 
 
-def test_bit_inputs_count_every_step_with_a_set_bit():
-    inputs = np.zeros((2, 3, 4))
-    inputs[0, :2, 1] = 1.0
-    inputs[1, 0, 3] = 1.0
-    np.testing.assert_array_equal(
-        memory_use.input_steps(inputs), [[1, 1, 0], [1, 0, 0]]
-    )
-
-
 def test_a_missing_run_is_a_usage_error_not_a_traceback(tmp_path, capsys):
     with pytest.raises(SystemExit) as stopped:
         memory_use.main([str(tmp_path / "missing")])

@@ -109,3 +109,16 @@ def test_words_view_without_targets_and_bad_inputs():
     assert inputs.shape == (3, 2)
     with pytest.raises(ValueError, match=r"`inputs`.*\(time,\).*\(3, 1\)"):
         inspect.words_view(trace, np.zeros((3, 1)))
+
+
+def test_input_steps_of_bits_and_of_padded_token_ids():
+    inputs = np.zeros((2, 3, 4))
+    inputs[0, :2, 1] = 1.0
+    inputs[1, 0, 3] = 1.0
+    np.testing.assert_array_equal(
+        inspect.input_steps(inputs), [[1, 1, 0], [1, 0, 0]]
+    )
+    np.testing.assert_array_equal(
+        inspect.input_steps(np.array([[4, 2, 0], [0, 0, 0]])),
+        [[1, 1, 0], [0, 0, 0]],
+    )

@@ -22,9 +22,7 @@ def probe_example(task, split="test", candidates=32):
         np.asarray(part) for part in next(iter(task.dataset(split, candidates)))
     )
     row = int(np.argmax(np.sum(mask, axis=1)))
-    present = inputs[row] != 0
-    if present.ndim > 1:
-        present = np.any(present, axis=-1)
+    present = inspect.input_steps(inputs[row : row + 1])[0]
     length = int(np.max(np.nonzero(present | (mask[row] != 0))[0])) + 1
     return (
         inputs[row : row + 1, :length],
