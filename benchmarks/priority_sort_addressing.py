@@ -1,0 +1,206 @@
+"""Where a trained NTM writes on priority sort, and what it reads back.
+
+    python benchmarks/priority_sort_addressing.py RUN [RUN ...] \
+        --labels constant,learned \
+        --out notes/figures/ntm-priority-sort-addressing.png
+
+The NTM paper (section 4.5) suggests that its NTM sorts by writing each
+vector at a location that its priority sets, then reading the locations in
+order. This script checks that on runs of `ntm-keras train ... --task
+priority_sort`: it loads each run's best checkpoint, steps the memory cell
+over `--sequences` test sequences and measures, per sequence:
+
+- `write_rank_correlation`: Spearman's rank correlation between an input's
+  priority and the slot its first write head puts most weight on (slots
+  counted from the widest gap between written slots, so that a mapping
+  that wraps around the circular memory still counts as ordered); 1 is a
+  slot that rises with the priority, -1 one that falls, 0 no relation;
+- `distinct_write_slots`: the share of inputs written to a slot no other
+  input of the sequence was (1: every vector has its own slot);
+- `read_hits`: the share of output steps whose first read head puts most
+  weight on the slot where the vector to output was written.
+
+Prints one JSON line per run (the means over the sequences) and, with
+`--out`, draws priority against write slot for the first sequences of
+each run.
+"""
+
+import argparse
+import json
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+import tasks  # noqa: E402
+from ntm_keras import inspect  # noqa: E402
+from zoo.training import checkpointing, run_files  # noqa: E402
+
+
+def ranks(values):
+    """Ranks 0..n-1 of `values` (no ties expected: priorities are floats)."""
+    order = np.argsort(values, kind="stable")
+    result = np.empty(len(values))
+    result[order] = np.arange(len(values))
+    return result
+
+
+def unwrap_slots(slots, memory_size):
+    """Slots renumbered from the widest gap between occupied slots.
+
+    A location that grows with the priority may wrap past the last slot
+    of the circular memory; counting from the widest empty stretch undoes
+    that before ranks are compared.
+    """
+    occupied = np.unique(slots)
+    gaps = np.diff(np.concatenate([occupied, occupied[:1] + memory_size]))
+    start = occupied[(np.argmax(gaps) + 1) % len(occupied)]
+    return (slots - start) % memory_size
+
+
+def sequence_addressing(priorities, write_slots, read_slots, memory_size):
+    """The three measures of the module docstring for one sequence.
+
+    Args:
+        priorities: (N,) the inputs' priorities.
+        write_slots: (N,) the slot of most write weight at each input step.
+        read_slots: (K,) the slot of most read weight at each output step.
+        memory_size: int, slots in the memory.
+
+    Returns:
+        dict of floats.
+    """
+    slots = unwrap_slots(write_slots, memory_size)
+    correlation = np.corrcoef(ranks(priorities), ranks(slots))[0, 1]
+    _, inverse, counts = np.unique(
+        write_slots, return_inverse=True, return_counts=True
+    )
+    wanted = np.argsort(-priorities, kind="stable")[: len(read_slots)]
+    return {
+        "write_rank_correlation": float(np.nan_to_num(correlation)),
+        "distinct_write_slots": float(np.mean(counts[inverse] == 1)),
+        "read_hits": float(np.mean(write_slots[wanted] == read_slots)),
+    }
+
+
+def addressing(model, inputs, task):
+    """Per-sequence measures and raw slots for one batch of sequences.
+
+    Args:
+        model: a trained `ntm` on priority sort.
+        inputs: (B, T, num_bits + 2) priority sort inputs.
+        task: the `PrioritySort` task they come from.
+
+    Returns:
+        list of dicts, one per sequence: the measures of
+        `sequence_addressing` and `priorities`, `write_slots`.
+    """
+    inputs = np.asarray(inputs)
+    bits = task.num_bits
+    steps = list(inspect.step_memory_cell(model, inputs))
+    write = np.stack([np.asarray(s["write_weights"])[:, 0] for s in steps], 1)
+    read = np.stack([np.asarray(s["read_weights"])[:, 0] for s in steps], 1)
+    memory_size = write.shape[-1]
+    results = []
+    for b in range(inputs.shape[0]):
+        count = int(np.argmax(inputs[b, :, bits + 1] > 0.5))  # N inputs
+        outputs = int(task.num_sorted(count))  # K
+        priorities = inputs[b, :count, bits]
+        write_slots = np.argmax(write[b, :count], axis=-1)
+        read_slots = np.argmax(read[b, count + 1 : count + 1 + outputs], -1)
+        measures = sequence_addressing(
+            priorities, write_slots, read_slots, memory_size
+        )
+        measures["priorities"] = priorities
+        measures["write_slots"] = unwrap_slots(write_slots, memory_size)
+        results.append(measures)
+    return results
+
+
+MEASURES = ("write_rank_correlation", "distinct_write_slots", "read_hits")
+
+
+def measure(run_dir, sequences):
+    """Loads a run and returns its per-sequence results and the task."""
+    config = run_files.read_config(run_dir)
+    if config["task"]["name"] != "priority_sort":
+        raise ValueError(
+            f"Invalid run {str(run_dir)!r}: trained on "
+            f"{config['task']['name']!r}, expected 'priority_sort'."
+        )
+    task = tasks.get("priority_sort", **config["task"]["options"])
+    model = checkpointing.load_checkpoint(run_dir, "best")
+    inputs = next(iter(task.dataset("test", sequences)))[0]
+    return addressing(model, inputs, task)
+
+
+def plot(per_run, labels, out, shown=6):
+    """Priority against write slot, one panel per run."""
+    figure, axes = plt.subplots(
+        1, len(per_run), figsize=(4.2 * len(per_run), 3.8), squeeze=False
+    )
+    for axis, results, label in zip(axes[0], per_run, labels):
+        for i, result in enumerate(results[:shown]):
+            axis.plot(
+                result["priorities"],
+                result["write_slots"],
+                "o",
+                ms=4,
+                color=plt.cm.tab10(i),
+            )
+        mean = np.mean([r["write_rank_correlation"] for r in results])
+        axis.set_title(f"{label}: rank correlation {mean:.2f}")
+        axis.set_xlabel("priority of the input")
+        axis.set_ylabel("slot written (from the widest gap)")
+    figure.suptitle(f"where the write head puts each input ({shown} sequences)")
+    figure.tight_layout()
+    figure.savefig(out, dpi=110)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run_dirs", nargs="+")
+    parser.add_argument("--labels", default=None)
+    parser.add_argument("--sequences", type=int, default=64)
+    parser.add_argument("--out", default=None)
+    args = parser.parse_args(argv)
+    if args.sequences < 1:
+        parser.error(f"--sequences must be >= 1, received {args.sequences}")
+    labels = args.labels.split(",") if args.labels else args.run_dirs
+    if len(labels) != len(args.run_dirs):
+        parser.error(
+            f"--labels: {len(labels)} labels for {len(args.run_dirs)} runs"
+        )
+    per_run = []
+    for run_dir, label in zip(args.run_dirs, labels):
+        try:
+            results = measure(run_dir, args.sequences)
+        except (ValueError, OSError) as error:  # a wrong or unreadable run
+            parser.exit(2, f"{parser.prog}: error: {error}\n")
+        per_run.append(results)
+        means = {
+            k: round(float(np.mean([r[k] for r in results])), 3)
+            for k in MEASURES
+        }
+        print(
+            json.dumps(
+                {
+                    "run": str(run_dir),
+                    "label": label,
+                    "sequences": len(results),
+                    **means,
+                }
+            )
+        )
+    if args.out:
+        plot(per_run, labels, args.out)
+
+
+if __name__ == "__main__":
+    main()

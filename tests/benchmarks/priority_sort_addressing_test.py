@@ -1,0 +1,63 @@
+import numpy as np
+import pytest
+
+import tasks
+import zoo
+from benchmarks import priority_sort_addressing as psa
+from ntm_keras import inspect
+
+
+def test_slots_count_from_the_widest_gap_so_a_wrapped_order_stays_ordered():
+    np.testing.assert_array_equal(
+        psa.unwrap_slots(np.array([126, 127, 0, 1]), 128), [0, 1, 2, 3]
+    )
+    np.testing.assert_array_equal(
+        psa.unwrap_slots(np.array([40, 10, 12]), 128), [30, 0, 2]
+    )
+
+
+def test_measures_of_one_sequence_against_hand_values():
+    priorities = np.array([0.1, 0.5, -0.3, 0.9])
+    # Slots rising with the priority, wrapping past the last slot; the two
+    # highest read back in order, the second from the wrong slot.
+    result = psa.sequence_addressing(
+        priorities, np.array([126, 1, 120, 3]), np.array([3, 2]), 128
+    )
+    assert result["write_rank_correlation"] == pytest.approx(1.0)
+    assert result["distinct_write_slots"] == 1.0
+    assert result["read_hits"] == 0.5
+    # Falling slots, two inputs in one slot, both reads right.
+    result = psa.sequence_addressing(
+        priorities, np.array([30, 10, 40, 10]), np.array([10, 10]), 128
+    )
+    # Ranks of the slots (ties broken by position): 2, 0, 3, 1 against
+    # priorities' 1, 2, 0, 3: Pearson correlation of the ranks.
+    expected = np.corrcoef([1, 2, 0, 3], [2, 0, 3, 1])[0, 1]
+    assert result["write_rank_correlation"] == pytest.approx(expected)
+    assert result["distinct_write_slots"] == 0.5
+    assert result["read_hits"] == 1.0
+
+
+def test_slots_are_the_traced_weightings_argmax():
+    task = tasks.get("priority_sort", num_inputs=5, num_outputs=4, min_inputs=5)
+    model = zoo.get(
+        "ntm_tiny", input_dim=task.spec.input_dim, output_dim=task.num_bits
+    )
+    inputs = next(iter(task.dataset("test", 2)))[0]
+    results = psa.addressing(model, inputs, task)
+    trace = inspect.memory_trace(model, np.asarray(inputs)[:1])
+    weights = trace["write_weights"][:5, 0]  # (inputs, slots)
+    slots = np.argmax(weights, axis=-1)
+    np.testing.assert_array_equal(
+        results[0]["write_slots"], psa.unwrap_slots(slots, weights.shape[-1])
+    )
+    np.testing.assert_allclose(
+        results[0]["priorities"], np.asarray(inputs)[0, :5, task.num_bits]
+    )
+
+
+def test_a_missing_run_is_a_usage_error_not_a_traceback(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        psa.main([str(tmp_path / "missing")])
+    assert stopped.value.code == 2
+    assert "has no config.json" in capsys.readouterr().err
