@@ -1,0 +1,109 @@
+"""Convergence curves of several settings in one figure, seeds pooled.
+
+    python benchmarks/plot_convergence_groups.py \
+        --group "constant=runs/conv-a/results.json,runs/conv-b/results.json" \
+        --group "learned=runs/conv-c/results.json" \
+        --metric bits_per_sequence --goal 20 --out notes/figures/F.png
+
+Each `--group LABEL=PATH[,PATH...]` pools the seeds of the `results.json`
+files of `benchmarks/convergence.py` runs into one setting: every seed is
+drawn thin, the median over the seeds bold, one colour per setting. Prints
+one JSON line per setting: its seeds and, at the last evaluation that
+every seed reached, the median and each seed's value of `--metric`.
+"""
+
+import argparse
+import json
+
+import numpy as np
+
+
+def load_group(spec):
+    """`(label, seeds)` of a `LABEL=PATH[,PATH...]` spec.
+
+    Raises:
+        ValueError: if the spec has no `=`, or a file holds no results.
+    """
+    label, sep, paths = spec.partition("=")
+    if not sep or not label or not paths:
+        raise ValueError(
+            f"Invalid `--group`: expected LABEL=PATH[,PATH...], received "
+            f"{spec!r}."
+        )
+    seeds = []
+    for path in paths.split(","):
+        with open(path) as handle:
+            results = json.load(handle).get("results") or []
+        if not results:
+            raise ValueError(f"Invalid `--group` file {path!r}: no results.")
+        seeds += results
+    return label, seeds
+
+
+def summary(label, seeds, metric):
+    """The median and per-seed value at the last evaluation all reached."""
+    common = min(len(seed["curve"]) for seed in seeds)
+    last = [seed["curve"][common - 1] for seed in seeds]
+    return {
+        "label": label,
+        "seeds": [seed["seed"] for seed in seeds],
+        "sequences": min(point["sequences"] for point in last),
+        "median": round(float(np.median([p[metric] for p in last])), 2),
+        "per_seed": [round(float(point[metric]), 2) for point in last],
+    }
+
+
+def plot(groups, metric, goal, path, title):
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(8, 4.5))
+    axis = figure.subplots()
+    for index, (label, seeds) in enumerate(groups):
+        colour = f"C{index}"
+        for seed in seeds:
+            x = [p["sequences"] for p in seed["curve"]]
+            y = [p[metric] for p in seed["curve"]]
+            axis.plot(x, y, color=colour, alpha=0.3, linewidth=0.8)
+        common = min(len(seed["curve"]) for seed in seeds)
+        x = [p["sequences"] for p in seeds[0]["curve"][:common]]
+        values = [[p[metric] for p in s["curve"][:common]] for s in seeds]
+        axis.plot(
+            x,
+            np.median(values, axis=0),
+            color=colour,
+            linewidth=2,
+            label=f"{label}: median of {len(seeds)} seeds",
+        )
+    if goal is not None:
+        axis.axhline(goal, color="C3", linestyle="--", label=f"goal {goal:g}")
+    axis.set_xlabel("training sequences")
+    axis.set_ylabel(metric.replace("_", " ") + " (1,024 held out)")
+    axis.set_title(title)
+    axis.grid(alpha=0.3)
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--group", action="append", required=True)
+    parser.add_argument("--metric", default="bit_errors_per_sequence")
+    parser.add_argument("--goal", type=float, default=None)
+    parser.add_argument("--title", default="")
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args(argv)
+    try:
+        groups = [load_group(spec) for spec in args.group]
+        lines = [summary(label, seeds, args.metric) for label, seeds in groups]
+    except (ValueError, OSError) as error:
+        parser.exit(2, f"{parser.prog}: error: {error}\n")
+    except KeyError as error:
+        parser.exit(2, f"{parser.prog}: error: no {error} in a curve\n")
+    for line in lines:
+        print(json.dumps(line))
+    plot(groups, args.metric, args.goal, args.out, args.title)
+
+
+if __name__ == "__main__":
+    main()
