@@ -81,7 +81,14 @@ def test_ntm_defaults_apply_to_the_measured_tasks_only():
     assert zoo.resolve_config("ntm")["write_min_sharpening"] is None
     assert zoo.resolve_config("ntm")["min_sharpening"] == 1.0
     assert zoo.resolve_config("ntm_tiny", copy)["min_sharpening"] == 1.0
-    assert registry.task_defaults("ntm", "priority_sort") == {}
+    assert registry.model_option_defaults("ntm", "priority_sort") == {
+        "memory_init": "learned"
+    }
+    priority_sort = tasks.get("priority_sort")
+    assert zoo.resolve_config("ntm", priority_sort)["memory_init"] == "learned"
+    assert (
+        zoo.resolve_config("ntm_ff", priority_sort)["memory_init"] == "constant"
+    )
     assert registry.task_defaults("ntm", None) == {}
     # Measured on `ntm` only; its tiny test twin keeps the family's.
     assert registry.task_defaults("ntm_tiny", "repeat_copy") == {}
