@@ -18,7 +18,10 @@ over `--sequences` test sequences and measures, per sequence:
 - `distinct_write_slots`: the share of inputs written to a slot no other
   input of the sequence was (1: every vector has its own slot);
 - `read_hits`: the share of output steps whose first read head puts most
-  weight on the slot where the vector to output was written.
+  weight on the slot where the vector to output was written;
+- `write_peak`: the mean weight of that most weighted slot at the input
+  steps (1: every write on one slot; 1/N: spread evenly), which says how
+  much the slots above stand for.
 
 Prints one JSON line per run (the means over the sequences) and, with
 `--out`, draws priority against write slot for the first sequences of
@@ -99,7 +102,8 @@ def addressing(model, inputs, task):
 
     Returns:
         list of dicts, one per sequence: the measures of
-        `sequence_addressing` and `priorities`, `write_slots`.
+        `sequence_addressing`, `write_peak`, `priorities` and
+        `write_slots`.
     """
     inputs = np.asarray(inputs)
     bits = task.num_bits
@@ -117,13 +121,19 @@ def addressing(model, inputs, task):
         measures = sequence_addressing(
             priorities, write_slots, read_slots, memory_size
         )
+        measures["write_peak"] = float(np.mean(np.max(write[b, :count], -1)))
         measures["priorities"] = priorities
         measures["write_slots"] = unwrap_slots(write_slots, memory_size)
         results.append(measures)
     return results
 
 
-MEASURES = ("write_rank_correlation", "distinct_write_slots", "read_hits")
+MEASURES = (
+    "write_rank_correlation",
+    "distinct_write_slots",
+    "read_hits",
+    "write_peak",
+)
 
 
 def measure(run_dir, sequences):

@@ -51,6 +51,9 @@ def test_slots_are_the_traced_weightings_argmax():
     np.testing.assert_array_equal(
         results[0]["write_slots"], psa.unwrap_slots(slots, weights.shape[-1])
     )
+    assert results[0]["write_peak"] == pytest.approx(
+        float(np.mean(np.max(weights, axis=-1))), rel=1e-5
+    )
     np.testing.assert_allclose(
         results[0]["priorities"], np.asarray(inputs)[0, :5, task.num_bits]
     )
