@@ -10,13 +10,17 @@ order. This script checks that on runs of `ntm-keras train ... --task
 priority_sort`: it loads each run's best checkpoint, steps the memory cell
 over `--sequences` test sequences and measures, per sequence:
 
-- `write_rank_correlation`: Spearman's rank correlation between an input's
-  priority and the slot its first write head puts most weight on (slots
-  counted from the widest gap between written slots, so that a mapping
-  that wraps around the circular memory still counts as ordered); 1 is a
-  slot that rises with the priority, -1 one that falls, 0 no relation;
-- `distinct_write_slots`: the share of inputs written to a slot no other
-  input of the sequence was (1: every vector has its own slot);
+- `write_rank_correlation`: over the K inputs the model must write back,
+  Spearman's rank correlation between an input's priority and the slot
+  its first write head puts most weight on (slots counted from the widest
+  gap between those inputs' slots, so that a mapping that wraps around
+  the circular memory still counts as ordered); 1 is a slot that rises
+  with the priority, -1 one that falls, 0 no relation. The inputs of
+  lowest priority, never written back, are left out: a model may put
+  them anywhere;
+- `distinct_write_slots`: the share of those K inputs written to a slot
+  that no other input of the sequence was written to (1: every vector to
+  write back has its own slot);
 - `read_hits`: the share of output steps whose first read head puts most
   weight on the slot where the vector to output was written;
 - `write_peak`: the mean weight of that most weighted slot at the input
@@ -54,21 +58,22 @@ def ranks(values):
     return result
 
 
-def unwrap_slots(slots, memory_size):
+def unwrap_slots(slots, memory_size, reference=None):
     """Slots renumbered from the widest gap between occupied slots.
 
     A location that grows with the priority may wrap past the last slot
     of the circular memory; counting from the widest empty stretch undoes
-    that before ranks are compared.
+    that before ranks are compared. The occupied slots are those of
+    `reference` when given (by default `slots` itself).
     """
-    occupied = np.unique(slots)
+    occupied = np.unique(slots if reference is None else reference)
     gaps = np.diff(np.concatenate([occupied, occupied[:1] + memory_size]))
     start = occupied[(np.argmax(gaps) + 1) % len(occupied)]
     return (slots - start) % memory_size
 
 
 def sequence_addressing(priorities, write_slots, read_slots, memory_size):
-    """The three measures of the module docstring for one sequence.
+    """The first three measures of the module docstring, one sequence.
 
     Args:
         priorities: (N,) the inputs' priorities.
@@ -79,15 +84,15 @@ def sequence_addressing(priorities, write_slots, read_slots, memory_size):
     Returns:
         dict of floats.
     """
-    slots = unwrap_slots(write_slots, memory_size)
-    correlation = np.corrcoef(ranks(priorities), ranks(slots))[0, 1]
+    wanted = np.argsort(-priorities, kind="stable")[: len(read_slots)]
+    slots = unwrap_slots(write_slots[wanted], memory_size)
+    correlation = np.corrcoef(ranks(priorities[wanted]), ranks(slots))[0, 1]
     _, inverse, counts = np.unique(
         write_slots, return_inverse=True, return_counts=True
     )
-    wanted = np.argsort(-priorities, kind="stable")[: len(read_slots)]
     return {
         "write_rank_correlation": float(np.nan_to_num(correlation)),
-        "distinct_write_slots": float(np.mean(counts[inverse] == 1)),
+        "distinct_write_slots": float(np.mean(counts[inverse][wanted] == 1)),
         "read_hits": float(np.mean(write_slots[wanted] == read_slots)),
     }
 
@@ -102,8 +107,9 @@ def addressing(model, inputs, task):
 
     Returns:
         list of dicts, one per sequence: the measures of
-        `sequence_addressing`, `write_peak`, `priorities` and
-        `write_slots`.
+        `sequence_addressing`, `write_peak`, `priorities`, `wanted` (the
+        inputs to write back, highest first) and `write_slots` (counted
+        from the widest gap between the wanted inputs' slots).
     """
     inputs = np.asarray(inputs)
     bits = task.num_bits
@@ -123,7 +129,10 @@ def addressing(model, inputs, task):
         )
         measures["write_peak"] = float(np.mean(np.max(write[b, :count], -1)))
         measures["priorities"] = priorities
-        measures["write_slots"] = unwrap_slots(write_slots, memory_size)
+        measures["wanted"] = np.argsort(-priorities)[:outputs]
+        measures["write_slots"] = unwrap_slots(
+            write_slots, memory_size, write_slots[measures["wanted"]]
+        )
         results.append(measures)
     return results
 
@@ -157,18 +166,28 @@ def plot(per_run, labels, out, shown=6):
     )
     for axis, results, label in zip(axes[0], per_run, labels):
         for i, result in enumerate(results[:shown]):
-            axis.plot(
-                result["priorities"],
-                result["write_slots"],
-                "o",
-                ms=4,
-                color=plt.cm.tab10(i),
-            )
+            kept = np.zeros(len(result["priorities"]), bool)
+            kept[result["wanted"]] = True
+            for mask, marker in ((kept, "o"), (~kept, "x")):
+                axis.plot(
+                    result["priorities"][mask],
+                    result["write_slots"][mask],
+                    marker,
+                    ms=4,
+                    color=plt.cm.tab10(i),
+                )
+        # Inputs not written back may sit far from the rest: the scale
+        # shows the slots of the inputs written back.
+        top = max(r["write_slots"][r["wanted"]].max() for r in results[:shown])
+        axis.set_ylim(-1, top + 2)
         mean = np.mean([r["write_rank_correlation"] for r in results])
         axis.set_title(f"{label}: rank correlation {mean:.2f}")
         axis.set_xlabel("priority of the input")
         axis.set_ylabel("slot written (from the widest gap)")
-    figure.suptitle(f"where the write head puts each input ({shown} sequences)")
+    figure.suptitle(
+        f"where the write head puts each input ({shown} sequences; "
+        "x: inputs not written back, some off the scale)"
+    )
     figure.tight_layout()
     figure.savefig(out, dpi=110)
 

@@ -14,27 +14,32 @@ def test_slots_count_from_the_widest_gap_so_a_wrapped_order_stays_ordered():
     np.testing.assert_array_equal(
         psa.unwrap_slots(np.array([40, 10, 12]), 128), [30, 0, 2]
     )
+    # Counted from the gap between the reference slots only.
+    np.testing.assert_array_equal(
+        psa.unwrap_slots(np.array([5, 60, 7]), 128, np.array([5, 7])),
+        [0, 55, 2],
+    )
 
 
 def test_measures_of_one_sequence_against_hand_values():
-    priorities = np.array([0.1, 0.5, -0.3, 0.9])
-    # Slots rising with the priority, wrapping past the last slot; the two
-    # highest read back in order, the second from the wrong slot.
+    priorities = np.array([0.1, 0.5, -0.3, 0.9, -0.9])
+    # The three to write back (0.9, 0.5, 0.1) in slots 3, 1, 126: falling
+    # with the priority, once the wrap past slot 127 is undone (5, 3, 0);
+    # the two inputs left out are anywhere. The second read misses.
     result = psa.sequence_addressing(
-        priorities, np.array([126, 1, 120, 3]), np.array([3, 2]), 128
+        priorities, np.array([126, 1, 120, 3, 60]), np.array([3, 2, 126]), 128
     )
     assert result["write_rank_correlation"] == pytest.approx(1.0)
     assert result["distinct_write_slots"] == 1.0
-    assert result["read_hits"] == 0.5
-    # Falling slots, two inputs in one slot, both reads right.
+    assert result["read_hits"] == pytest.approx(2 / 3)
+    # Falling slots 10, 10, 30 (ties ranked by output order, so the ranks
+    # 0, 1, 2 against the priorities' 2, 1, 0); the input left out shares
+    # slot 10 too; every read finds its slot.
     result = psa.sequence_addressing(
-        priorities, np.array([30, 10, 40, 10]), np.array([10, 10]), 128
+        priorities, np.array([30, 10, 40, 10, 10]), np.array([10, 10, 30]), 128
     )
-    # Ranks of the slots (ties broken by position): 2, 0, 3, 1 against
-    # priorities' 1, 2, 0, 3: Pearson correlation of the ranks.
-    expected = np.corrcoef([1, 2, 0, 3], [2, 0, 3, 1])[0, 1]
-    assert result["write_rank_correlation"] == pytest.approx(expected)
-    assert result["distinct_write_slots"] == 0.5
+    assert result["write_rank_correlation"] == pytest.approx(-1.0)
+    assert result["distinct_write_slots"] == pytest.approx(1 / 3)
     assert result["read_hits"] == 1.0
 
 
@@ -48,8 +53,10 @@ def test_slots_are_the_traced_weightings_argmax():
     trace = inspect.memory_trace(model, np.asarray(inputs)[:1])
     weights = trace["write_weights"][:5, 0]  # (inputs, slots)
     slots = np.argmax(weights, axis=-1)
+    wanted = results[0]["wanted"]
     np.testing.assert_array_equal(
-        results[0]["write_slots"], psa.unwrap_slots(slots, weights.shape[-1])
+        results[0]["write_slots"],
+        psa.unwrap_slots(slots, weights.shape[-1], slots[wanted]),
     )
     assert results[0]["write_peak"] == pytest.approx(
         float(np.mean(np.max(weights, axis=-1))), rel=1e-5
