@@ -21,6 +21,8 @@ over `--sequences` test sequences and measures, per sequence:
 - `distinct_write_slots`: the share of those K inputs written to a slot
   that no other input of the sequence was written to (1: every vector to
   write back has its own slot);
+- `slots_used`: how many slots those K inputs were written to (K: one
+  each);
 - `read_hits`: the share of output steps whose first read head puts most
   weight on the slot where the vector to output was written;
 - `write_peak`: the mean weight of that most weighted slot at the input
@@ -73,7 +75,7 @@ def unwrap_slots(slots, memory_size, reference=None):
 
 
 def sequence_addressing(priorities, write_slots, read_slots, memory_size):
-    """The first three measures of the module docstring, one sequence.
+    """The first four measures of the module docstring, one sequence.
 
     Args:
         priorities: (N,) the inputs' priorities.
@@ -93,6 +95,7 @@ def sequence_addressing(priorities, write_slots, read_slots, memory_size):
     return {
         "write_rank_correlation": float(np.nan_to_num(correlation)),
         "distinct_write_slots": float(np.mean(counts[inverse][wanted] == 1)),
+        "slots_used": float(len(np.unique(write_slots[wanted]))),
         "read_hits": float(np.mean(write_slots[wanted] == read_slots)),
     }
 
@@ -140,6 +143,7 @@ def addressing(model, inputs, task):
 MEASURES = (
     "write_rank_correlation",
     "distinct_write_slots",
+    "slots_used",
     "read_hits",
     "write_peak",
 )

@@ -31,6 +31,7 @@ def test_measures_of_one_sequence_against_hand_values():
     )
     assert result["write_rank_correlation"] == pytest.approx(1.0)
     assert result["distinct_write_slots"] == 1.0
+    assert result["slots_used"] == 3
     assert result["read_hits"] == pytest.approx(2 / 3)
     # Falling slots 10, 10, 30 (ties ranked by output order, so the ranks
     # 0, 1, 2 against the priorities' 2, 1, 0); the input left out shares
@@ -40,6 +41,7 @@ def test_measures_of_one_sequence_against_hand_values():
     )
     assert result["write_rank_correlation"] == pytest.approx(-1.0)
     assert result["distinct_write_slots"] == pytest.approx(1 / 3)
+    assert result["slots_used"] == 2
     assert result["read_hits"] == 1.0
 
 
