@@ -60,6 +60,11 @@ def ranks(values):
     return result
 
 
+def written_back(priorities, count):
+    """Indices of the `count` inputs of highest priority, highest first."""
+    return np.argsort(-priorities, kind="stable")[:count]
+
+
 def unwrap_slots(slots, memory_size, reference=None):
     """Slots renumbered from the widest gap between occupied slots.
 
@@ -86,7 +91,7 @@ def sequence_addressing(priorities, write_slots, read_slots, memory_size):
     Returns:
         dict of floats.
     """
-    wanted = np.argsort(-priorities, kind="stable")[: len(read_slots)]
+    wanted = written_back(priorities, len(read_slots))
     slots = unwrap_slots(write_slots[wanted], memory_size)
     correlation = np.corrcoef(ranks(priorities[wanted]), ranks(slots))[0, 1]
     _, inverse, counts = np.unique(
@@ -132,7 +137,7 @@ def addressing(model, inputs, task):
         )
         measures["write_peak"] = float(np.mean(np.max(write[b, :count], -1)))
         measures["priorities"] = priorities
-        measures["wanted"] = np.argsort(-priorities)[:outputs]
+        measures["wanted"] = written_back(priorities, outputs)
         measures["write_slots"] = unwrap_slots(
             write_slots, memory_size, write_slots[measures["wanted"]]
         )
