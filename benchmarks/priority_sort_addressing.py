@@ -47,9 +47,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-import tasks  # noqa: E402
 from ntm_keras import inspect  # noqa: E402
-from zoo.training import checkpointing, run_files  # noqa: E402
+from zoo.training import checkpointing  # noqa: E402
 
 
 def ranks(values):
@@ -58,11 +57,6 @@ def ranks(values):
     result = np.empty(len(values))
     result[order] = np.arange(len(values))
     return result
-
-
-def written_back(priorities, count):
-    """Indices of the `count` inputs of highest priority, highest first."""
-    return np.argsort(-priorities, kind="stable")[:count]
 
 
 def unwrap_slots(slots, memory_size, reference=None):
@@ -89,9 +83,11 @@ def sequence_addressing(priorities, write_slots, read_slots, memory_size):
         memory_size: int, slots in the memory.
 
     Returns:
-        dict of floats.
+        dict: the four measures (floats) and `wanted`, the indices of the
+        inputs to write back, highest priority first.
     """
-    wanted = written_back(priorities, len(read_slots))
+    # The inputs to write back, highest priority first.
+    wanted = np.argsort(-priorities, kind="stable")[: len(read_slots)]
     slots = unwrap_slots(write_slots[wanted], memory_size)
     correlation = np.corrcoef(ranks(priorities[wanted]), ranks(slots))[0, 1]
     _, inverse, counts = np.unique(
@@ -102,6 +98,7 @@ def sequence_addressing(priorities, write_slots, read_slots, memory_size):
         "distinct_write_slots": float(np.mean(counts[inverse][wanted] == 1)),
         "slots_used": float(len(np.unique(write_slots[wanted]))),
         "read_hits": float(np.mean(write_slots[wanted] == read_slots)),
+        "wanted": wanted,
     }
 
 
@@ -115,9 +112,9 @@ def addressing(model, inputs, task):
 
     Returns:
         list of dicts, one per sequence: the measures of
-        `sequence_addressing`, `write_peak`, `priorities`, `wanted` (the
-        inputs to write back, highest first) and `write_slots` (counted
-        from the widest gap between the wanted inputs' slots).
+        `sequence_addressing` (with `wanted`), `write_peak`,
+        `priorities` and `write_slots` (counted from the widest gap
+        between the wanted inputs' slots).
     """
     inputs = np.asarray(inputs)
     bits = task.num_bits
@@ -137,7 +134,6 @@ def addressing(model, inputs, task):
         )
         measures["write_peak"] = float(np.mean(np.max(write[b, :count], -1)))
         measures["priorities"] = priorities
-        measures["wanted"] = written_back(priorities, outputs)
         measures["write_slots"] = unwrap_slots(
             write_slots, memory_size, write_slots[measures["wanted"]]
         )
@@ -155,15 +151,13 @@ MEASURES = (
 
 
 def measure(run_dir, sequences):
-    """Loads a run and returns its per-sequence results and the task."""
-    config = run_files.read_config(run_dir)
-    if config["task"]["name"] != "priority_sort":
+    """Loads a run and returns its per-sequence results."""
+    task, model = checkpointing.load_run(run_dir, "best")
+    if task.name != "priority_sort":
         raise ValueError(
-            f"Invalid run {str(run_dir)!r}: trained on "
-            f"{config['task']['name']!r}, expected 'priority_sort'."
+            f"Invalid run {str(run_dir)!r}: trained on {task.name!r}, "
+            "expected 'priority_sort'."
         )
-    task = tasks.get("priority_sort", **config["task"]["options"])
-    model = checkpointing.load_checkpoint(run_dir, "best")
     inputs = next(iter(task.dataset("test", sequences)))[0]
     return addressing(model, inputs, task)
 
