@@ -13,9 +13,12 @@ replaced piece costs (its forward and backward):
 - `full`: the cell as it is.
 - `no_sort`: `allocation_weights` without the sort: the same cumulative
   product in slot order (no argsort, no gathers).
-- `no_links`: `update_link` returns the previous link matrix and
-  `directional_weights` returns the previous read weightings (no N x N
-  work at all; the link state is still carried).
+- `no_links`: the link matrix is carried unchanged and the directional
+  weightings are the previous read weightings (no N x N work at all; the
+  link state is still carried).
+- `link_two_calls`: `update_link`, then `directional_weights` on the new
+  matrix, as the cell did before `addressing.link_step` (and the other
+  `link_*` and `directional_*` variants: earlier attempts on top of it).
 - `no_usage`: `update_usage` and `allocation_weights` both replaced
   (usage carried unchanged, allocation = 1 - usage).
 - `ntm`: the `ntm` model with the same controller and memory, for scale.
@@ -99,20 +102,38 @@ def _directional_elementwise(link, read_weights):
     return forward, backward
 
 
+def _two_calls(update=None, directional=None):
+    """A `link_step` made of `update_link` and `directional_weights` (or
+    stand-ins for them): the formulation before `link_step`."""
+
+    def step(link, precedence, write_weights, read_weights):
+        link = (update or addressing.update_link)(
+            link, precedence, write_weights
+        )
+        directional_weights = directional or addressing.directional_weights
+        return (link, *directional_weights(link, read_weights))
+
+    return step
+
+
 VARIANTS = {
     "directional_elementwise": {
-        "directional_weights": _directional_elementwise
+        "link_step": _two_calls(directional=_directional_elementwise)
     },
-    "directional_matmul": {"directional_weights": _directional_matmul},
-    "link_where": {"update_link": _link_where},
-    "link_split": {"update_link": _link_split},
-    "no_directional": {"directional_weights": _directional_identity},
-    "no_link_update": {"update_link": _link_unchanged},
+    "directional_matmul": {
+        "link_step": _two_calls(directional=_directional_matmul)
+    },
+    "link_two_calls": {"link_step": _two_calls()},
+    "link_where": {"link_step": _two_calls(update=_link_where)},
+    "link_split": {"link_step": _two_calls(update=_link_split)},
+    "no_directional": {
+        "link_step": _two_calls(directional=_directional_identity)
+    },
+    "no_link_update": {"link_step": _two_calls(update=_link_unchanged)},
     "full": {},
     "no_sort": {"allocation_weights": _allocation_unsorted},
     "no_links": {
-        "update_link": _link_unchanged,
-        "directional_weights": _directional_identity,
+        "link_step": _two_calls(_link_unchanged, _directional_identity)
     },
     "no_usage": {
         "update_usage": _usage_unchanged,

@@ -514,9 +514,8 @@ class DNCCell(keras.layers.Layer):
                 link_values, link_columns, prev_read_weights
             )
         else:
-            link = addressing.update_link(link, precedence, write_weights)
-            forward, backward = addressing.directional_weights(
-                link, prev_read_weights
+            link, forward, backward = addressing.link_step(
+                link, precedence, write_weights, prev_read_weights
             )
         precedence = addressing.update_precedence(precedence, write_weights)
         if self.link_sharpening:
