@@ -222,9 +222,10 @@ def test_link_step_equals_update_link_then_directional_weights():
     )
     expected_link = addressing.update_link(link, precedence, write)
     expected_f, expected_b = addressing.directional_weights(expected_link, read)
+    # In float32 (JAX) the two formulations round differently.
     np.testing.assert_allclose(_numpy(new_link), _numpy(expected_link))
-    np.testing.assert_allclose(_numpy(forward), _numpy(expected_f), atol=1e-12)
-    np.testing.assert_allclose(_numpy(backward), _numpy(expected_b), atol=1e-12)
+    np.testing.assert_allclose(_numpy(forward), _numpy(expected_f), atol=1e-6)
+    np.testing.assert_allclose(_numpy(backward), _numpy(expected_b), atol=1e-6)
 
 
 @tensorflow_only
