@@ -72,7 +72,11 @@ def plot(groups, metric, goal, path, title):
             np.median(values, axis=0),
             color=colour,
             linewidth=2,
-            label=f"{label}: median of {len(seeds)} seeds",
+            label=(
+                f"{label}: median of {len(seeds)} seeds"
+                if len(seeds) > 1
+                else f"{label}: seed {seeds[0]['seed']}"
+            ),
         )
     if goal is not None:
         axis.axhline(goal, color="C3", linestyle="--", label=f"goal {goal:g}")
