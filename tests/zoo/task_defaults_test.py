@@ -334,7 +334,7 @@ def test_dnc_defaults_apply_to_the_measured_tasks_and_not_to_its_tiny_twin():
     # Unlike `ntm`, the DNC keeps its constant start on recall.
     assert registry.model_option_defaults("dnc", "associative_recall") == {}
     assert registry.task_defaults("dnc", "repeat_copy") == {
-        "learning_rate": 1e-2,
+        "learning_rate": 5e-3,
         "curriculum": "doubling",
         **small_batches,
     }
