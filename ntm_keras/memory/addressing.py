@@ -326,9 +326,10 @@ def link_step(link, precedence, write_weights, read_weights):
     zeroes). So the training step reads the large `L_t` only to carry it
     to the next step, not to differentiate a product with it: the backward
     pass keeps one `N x N` matrix per step instead of two. With the NTM's
-    sizes (128 x 20, one read head, batches of 32) this made the link work
-    of a training step about 1.7 times faster (notes/dnc.md, "Where a DNC
-    step spends its time").
+    sizes (128 x 20, one read head, batches of 32) and at the `dnc`
+    defaults this made a whole training step 1.2 to 1.5 times faster
+    (`benchmarks/dnc_profile.py`, variant `link_two_calls`; notes/dnc.md,
+    "Where a DNC step spends its time").
 
     Args:
         link: `(batch_size, memory_size, memory_size)` (L_{t-1}), with a
