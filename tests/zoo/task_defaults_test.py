@@ -108,6 +108,8 @@ def test_build_compiles_with_the_task_default_unless_overridden():
     assert model.optimizer.global_clipnorm == pytest.approx(10.0)
     priority_sort = tasks.get("priority_sort")
     model = zoo.build("ntm", priority_sort, model_overrides=sizes)
+    assert float(model.optimizer.learning_rate) == pytest.approx(2e-3)
+    model = zoo.build("ntm", tasks.get("ngrams"), model_overrides=sizes)
     assert float(model.optimizer.learning_rate) == pytest.approx(1e-3)
     model = zoo.build(
         "ntm",
@@ -129,7 +131,7 @@ def test_make_config_puts_the_user_above_the_task_defaults():
     )
     assert config["training"]["learning_rate"] == 3e-3
     assert config["training"]["curriculum"] == "none"
-    config = training.make_config("ntm", "priority_sort", learning_rate=None)
+    config = training.make_config("ntm", "ngrams", learning_rate=None)
     assert config["training"]["learning_rate"] is None
     assert config["training"]["curriculum"] == "none"
 
