@@ -231,7 +231,9 @@ def test_link_step_equals_update_link_then_directional_weights():
 @tensorflow_only
 def test_link_step_has_the_gradients_of_the_two_calls():
     inputs = [tf.constant(x) for x in _link_step_inputs()]
-    weights = [RNG.normal(size=(B, N, N))] + [RNG.normal(size=(B, R, N))] * 2
+    # A different weight for each output: with one for both directions a
+    # forward and backward swapped would give the same gradients.
+    weights = [RNG.normal(size=s) for s in ((B, N, N), (B, R, N), (B, R, N))]
 
     def gradients(step):
         with tf.GradientTape() as tape:
