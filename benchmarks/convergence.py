@@ -28,12 +28,13 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
-import numpy as np  # noqa: E402
+import plot_convergence_groups  # noqa: E402
 
 import tasks  # noqa: E402
 from zoo import cli, registry, training  # noqa: E402
 from zoo.training import curriculum, run_files  # noqa: E402
 
+DEFAULT_THRESHOLD = 0.1
 RELAPSE_BITS = 1.0
 
 
@@ -177,54 +178,19 @@ def summarise(results, budget):
     }
 
 
-def plot(results, path, title):
-    from matplotlib.figure import Figure
-
-    length = max(len(r["curve"]) for r in results)
-    sequences = next(r for r in results if len(r["curve"]) == length)
-    x = [p["sequences"] for p in sequences["curve"]]
-    values = np.full((len(results), length), np.nan)
-    for row, result in enumerate(results):
-        curve = [p["bit_errors_per_sequence"] for p in result["curve"]]
-        values[row, : len(curve)] = curve
-    figure = Figure(figsize=(8, 4.5))
-    axis = figure.subplots()
-    for row, result in enumerate(results):
-        axis.plot(x, values[row], color="gray", alpha=0.35, linewidth=1)
-    # A seed stops once it has been watched after converging; the median and
-    # the spread cover the evaluations that every seed reached.
-    common = int(np.min([len(r["curve"]) for r in results]))
-    axis.plot(
-        x[:common],
-        np.median(values[:, :common], axis=0),
-        color="C0",
-        linewidth=2,
-        label="median over seeds (gray: each seed)",
+def plot(report, path):
+    """The seeds' curves of bit errors, their median, spread and threshold."""
+    threshold = report.get("threshold", DEFAULT_THRESHOLD)
+    results = report["results"]
+    plot_convergence_groups.plot(
+        [(report["model"], results)],
+        "bit_errors_per_sequence",
+        threshold,
+        path,
+        f"{report['model']} on {report['task']}: {len(results)} seeds",
+        log=True,
+        goal_label=f"converged ({threshold:g} bit errors)",
     )
-    axis.fill_between(
-        x[:common],
-        np.min(values[:, :common], axis=0),
-        np.max(values[:, :common], axis=0),
-        color="C0",
-        alpha=0.15,
-        label="min-max over seeds",
-    )
-    axis.axhline(
-        0.1,
-        color="C3",
-        linestyle="--",
-        linewidth=1,
-        label="converged (0.1 bit errors)",
-    )
-    axis.set_yscale("symlog", linthresh=0.1)
-    axis.set_ylim(bottom=0)
-    axis.set_xlabel("training sequences")
-    axis.set_ylabel("bit errors per sequence (1,024 held out)")
-    axis.set_title(title)
-    axis.grid(alpha=0.3)
-    axis.legend()
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
 
 
 def results_from_log(path):
@@ -274,12 +240,7 @@ def results_from_log(path):
 def write_report(report, out):
     """Writes `out/results.json` and `out/curve.png`."""
     (out / "results.json").write_text(json.dumps(report, indent=2))
-    plot(
-        report["results"],
-        out / "curve.png",
-        f"{report['model']} on {report['task']}: "
-        f"{len(report['results'])} seeds",
-    )
+    plot(report, out / "curve.png")
 
 
 def combine(paths, out):
@@ -290,7 +251,10 @@ def combine(paths, out):
     """
     reports = [json.loads(pathlib.Path(p).read_text()) for p in paths]
     same = ("model", "task", "overrides", "batch_size", "curriculum")
-    same += ("compile",)
+    same += ("compile", "threshold")
+    # Reports written before the threshold was recorded used the default.
+    for r in reports:
+        r.setdefault("threshold", DEFAULT_THRESHOLD)
     for other in reports[1:]:
         for key in same:
             if other.get(key) != reports[0].get(key):
@@ -341,7 +305,7 @@ def main(argv=None):
     )
     parser.add_argument("--budget", type=int, default=200_000)
     parser.add_argument("--eval-every", type=int, default=3_200)
-    parser.add_argument("--threshold", type=float, default=0.1)
+    parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
     parser.add_argument("--watch", type=int, default=50_000)
     cli.add_set_option(parser)
     parser.add_argument(
@@ -378,12 +342,7 @@ def main(argv=None):
     if args.replot:
         out = pathlib.Path(args.out)
         report = json.loads((out / "results.json").read_text())
-        plot(
-            report["results"],
-            out / "curve.png",
-            f"{report['model']} on {report['task']}: "
-            f"{len(report['results'])} seeds",
-        )
+        plot(report, out / "curve.png")
         return
     overrides = cli.parse_sets(args.set)
     model_overrides, task_overrides = training.split_overrides(
@@ -427,6 +386,7 @@ def main(argv=None):
             "global_clipnorm": args.global_clipnorm,
             "jit_compile": args.jit_compile,
         },
+        "threshold": args.threshold,
         "seeds_asked": args.seeds,
         "results": [],
     }

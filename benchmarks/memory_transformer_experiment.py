@@ -33,7 +33,6 @@ import json
 import os
 import pathlib
 import platform
-import subprocess
 import sys
 import time
 
@@ -44,6 +43,7 @@ import numpy as np  # noqa: E402
 from keras import ops  # noqa: E402
 
 import zoo  # noqa: E402
+from zoo.training import run_files  # noqa: E402
 
 MEMORY_TRANSFORMERS = ("ntm_transformer", "dnc_transformer")
 MODELS = ("segment_transformer", "transformer_lm", *MEMORY_TRANSFORMERS, "ntm")
@@ -337,13 +337,13 @@ def summarise(curve):
 
 
 def current_commit():
-    """The short hash of HEAD, read before training (the code that runs)."""
-    return subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
+    """The short hash of HEAD, read before training (the code that runs).
+
+    A checkout with changes to tracked files gets `+changes` after the hash:
+    its results are not the commit's alone.
+    """
+    commit = run_files.git_commit(short=True) or ""
+    return commit + ("+changes" if run_files.git_changed_files() else "")
 
 
 def write_report(path, args, commit, results, **extra):

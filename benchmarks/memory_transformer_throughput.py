@@ -30,13 +30,13 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
+import memory_transformer_experiment as experiment  # noqa: E402
 import numpy as np  # noqa: E402
 from keras import ops  # noqa: E402
 
@@ -150,15 +150,9 @@ def main(argv=None):
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
     apply_patch(args.patch)
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
     report = {
         "command": " ".join(["python", *sys.argv]),
-        "commit": commit,
+        "commit": experiment.current_commit(),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs (shared)",
         "arguments": vars(args),
         "results": [],

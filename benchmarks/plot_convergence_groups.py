@@ -7,7 +7,9 @@
 
 Each `--group LABEL=PATH[,PATH...]` pools the seeds of the `results.json`
 files of `benchmarks/convergence.py` runs into one setting: every seed is
-drawn thin, the median over the seeds bold, one colour per setting. Prints
+drawn thin, the median over the seeds bold with the spread as a band, one
+colour per setting (`benchmarks/convergence.py` draws its own runs with the
+same function). Prints
 one JSON line per setting: its seeds and, at the last evaluation that
 every seed reached, the median and each seed's value of `--metric`.
 """
@@ -53,7 +55,24 @@ def summary(label, seeds, metric):
     }
 
 
-def plot(groups, metric, goal, path, title):
+def plot(groups, metric, goal, path, title, *, log=False, goal_label=None):
+    """Draws each group's seeds thin and its median bold, one colour each.
+
+    Args:
+        groups: `(label, seeds)` pairs; a seed is a `results` entry of
+            `benchmarks/convergence.py` (its `seed` and `curve`).
+        metric: the key of a curve point to draw.
+        goal: a horizontal dashed line at this value, or None.
+        path: the PNG to write.
+        title: the figure's title.
+        log: a symmetric log scale (linear below the goal), for error
+            counts that fall by orders of magnitude.
+        goal_label: the goal line's legend entry (default: "goal G").
+
+    With more than one seed, a band shows the spread (min to max) over the
+    evaluations that every seed of the group reached: a seed stops once it
+    has been watched after converging.
+    """
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(8, 4.5))
@@ -78,8 +97,25 @@ def plot(groups, metric, goal, path, title):
                 else f"{label}: seed {seeds[0]['seed']}"
             ),
         )
+        if len(seeds) > 1:
+            axis.fill_between(
+                x,
+                np.min(values, axis=0),
+                np.max(values, axis=0),
+                color=colour,
+                alpha=0.12,
+            )
     if goal is not None:
-        axis.axhline(goal, color="C3", linestyle="--", label=f"goal {goal:g}")
+        axis.axhline(
+            goal,
+            color="C3",
+            linestyle="--",
+            linewidth=1,
+            label=goal_label or f"goal {goal:g}",
+        )
+    if log:
+        axis.set_yscale("symlog", linthresh=goal or 0.1)
+        axis.set_ylim(bottom=0)
     axis.set_xlabel("training sequences")
     axis.set_ylabel(metric.replace("_", " ") + " (1,024 held out)")
     axis.set_title(title)

@@ -73,6 +73,23 @@ def test_combine_merges_seeds_in_order_and_checks_the_configuration(
         convergence.combine([first, second], tmp_path / "mixed")
 
 
+def test_combine_takes_a_report_without_a_threshold_as_the_default(tmp_path):
+    # Reports written before the threshold was recorded used 0.1.
+    old = tmp_path / "old.json"
+    new = tmp_path / "new.json"
+    old.write_text(json.dumps(_report([_seed(0, 3200, [0.0])])))
+    new.write_text(
+        json.dumps({**_report([_seed(1, 3200, [0.0])]), "threshold": 0.1})
+    )
+    report = convergence.combine([old, new], tmp_path / "both")
+    assert report["threshold"] == 0.1 and len(report["results"]) == 2
+    new.write_text(
+        json.dumps({**_report([_seed(1, 3200, [0.0])]), "threshold": 1.0})
+    )
+    with pytest.raises(ValueError, match=r"'threshold' differs"):
+        convergence.combine([old, new], tmp_path / "mixed")
+
+
 def test_results_from_log_keeps_finished_seeds_with_their_curves(tmp_path):
     points = [
         {"sequences": 3200 * i, "bit_errors_per_sequence": e}
@@ -124,6 +141,8 @@ def test_the_report_records_the_family_s_model_options_for_the_task(tmp_path):
         ]
     )
     report = json.loads((tmp_path / "results.json").read_text())
+    assert report["threshold"] == 0.1
+    assert "changed_files" in report["invocation"]
     # `ntm` trains copy with a sharper read head by default
     # (zoo/models/ntm.py).
     assert report["model_option_defaults"] == {

@@ -107,11 +107,11 @@ def versions():
     return found
 
 
-def git_commit():
-    """Returns the commit of the source checkout, or None outside git."""
+def _git(*arguments):
+    """The output of a git command in the source checkout, or None."""
     try:
         result = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
+            ["git", *arguments],
             cwd=pathlib.Path(__file__).parent,
             capture_output=True,
             text=True,
@@ -120,7 +120,31 @@ def git_commit():
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    return result.stdout.strip() or None
+    return result.stdout
+
+
+def git_commit(short=False):
+    """Returns the commit of the source checkout, or None outside git."""
+    output = _git("rev-parse", *(["--short"] if short else []), "HEAD")
+    return (output or "").strip() or None
+
+
+# A result measured on a changed checkout names the changed files, so that
+# nobody mistakes it for the commit's own code; the list is cut at this.
+_MAX_CHANGED_FILES = 50
+
+
+def git_changed_files():
+    """Tracked files changed since the commit (sorted), or None outside git.
+
+    An empty list means the checkout is the commit. Untracked files are
+    not listed (run directories, data); at most 50 names are returned.
+    """
+    output = _git("status", "--porcelain", "--untracked-files=no")
+    if output is None:
+        return None
+    names = sorted(line[3:] for line in output.splitlines() if line.strip())
+    return names[:_MAX_CHANGED_FILES]
 
 
 def new_run_directory(log_dir, model_name, task_name):
@@ -145,6 +169,7 @@ def describe_invocation():
         "argv": list(sys.argv),
         "started": datetime.datetime.now().isoformat(timespec="seconds"),
         "commit": git_commit(),
+        "changed_files": git_changed_files(),
         "versions": versions(),
     }
 
