@@ -11,7 +11,8 @@ the task's 1,024 held-out `test` sequences at training lengths. A seed has
 converged at the first evaluation with at most `--threshold` (0.1) bit
 errors per sequence. Training then goes on for `--watch` (50,000) more
 sequences to look for relapses: an evaluation above 1 bit error per
-sequence. The JSON gives, per seed, the curve, the sequences and seconds of
+sequence. `--decay cosine` lowers the learning rate over the budget. The
+JSON gives, per seed, the curve, the sequences and seconds of
 training to converge (evaluation time excluded), relapses and NaNs, and
 over seeds the medians; a PNG shows the median curve with the spread.
 """
@@ -72,6 +73,8 @@ class ConvergenceWatcher(keras.callbacks.Callback):
             ),
             "bit_errors_per_sequence": errors,
         }
+        if "learning_rate" in logs:  # with --decay (Keras logs the rate)
+            point["learning_rate"] = float(logs["learning_rate"])
         self.curve.append(point)
         print(json.dumps(point), file=sys.stderr, flush=True)
         if not math.isfinite(point["train_loss"]) or not math.isfinite(errors):
@@ -99,6 +102,24 @@ class ConvergenceWatcher(keras.callbacks.Callback):
         ]
 
 
+def cosine_decay(epochs, floor):
+    """A callback that lowers the learning rate along a half cosine.
+
+    The rate the model was compiled with is the peak: the rate of the first
+    epoch; the last epoch's is `floor` times the peak.
+    """
+    peak = []
+
+    def rate(epoch, current):
+        if not peak:
+            peak.append(float(current))
+        progress = min(1.0, epoch / max(1, epochs - 1))
+        cosine = 0.5 * (1.0 + math.cos(math.pi * progress))
+        return peak[0] * (floor + (1.0 - floor) * cosine)
+
+    return keras.callbacks.LearningRateScheduler(rate)
+
+
 def run_seed(name, task_name, seed, args, model_overrides, task_overrides):
     keras.utils.set_random_seed(seed)
     task = tasks.get(
@@ -123,6 +144,9 @@ def run_seed(name, task_name, seed, args, model_overrides, task_overrides):
         args.batch_size, steps, args.threshold, args.watch, args.budget
     )
     epochs = math.ceil(args.budget / (steps * args.batch_size))
+    if args.decay == "cosine":
+        schedule.append(cosine_decay(epochs, args.decay_floor))
+    learning_rate = float(model.optimizer.learning_rate)
     started = time.perf_counter()
     model.fit(
         data("train"),
@@ -144,7 +168,7 @@ def run_seed(name, task_name, seed, args, model_overrides, task_overrides):
         "wall_seconds": round(time.perf_counter() - started, 1),
         "relapses": watcher.relapses(),
         "nan": watcher.nan,
-        "learning_rate": float(model.optimizer.learning_rate),
+        "learning_rate": learning_rate,
         "curve": watcher.curve,
     }, model
 
@@ -251,10 +275,12 @@ def combine(paths, out):
     """
     reports = [json.loads(pathlib.Path(p).read_text()) for p in paths]
     same = ("model", "task", "overrides", "batch_size", "curriculum")
-    same += ("compile", "threshold")
-    # Reports written before the threshold was recorded used the default.
+    same += ("compile", "threshold", "decay")
+    # Reports written before the threshold and the decay were recorded used
+    # the default threshold and no decay.
     for r in reports:
         r.setdefault("threshold", DEFAULT_THRESHOLD)
+        r.setdefault("decay", None)
     for other in reports[1:]:
         for key in same:
             if other.get(key) != reports[0].get(key):
@@ -307,6 +333,19 @@ def main(argv=None):
     parser.add_argument("--eval-every", type=int, default=3_200)
     parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
     parser.add_argument("--watch", type=int, default=50_000)
+    parser.add_argument(
+        "--decay",
+        choices=("none", "cosine"),
+        default="none",
+        help="lower the learning rate over the budget along a half cosine, "
+        "epoch by epoch (default: none, a constant rate)",
+    )
+    parser.add_argument(
+        "--decay-floor",
+        type=float,
+        default=0.1,
+        help="the last epoch's rate as a fraction of the first (default: 0.1)",
+    )
     cli.add_set_option(parser)
     parser.add_argument(
         "--out",
@@ -333,6 +372,11 @@ def main(argv=None):
         "--out/results.json (and its curve.png)",
     )
     args = parser.parse_args(argv)
+    if not 0.0 <= args.decay_floor <= 1.0:
+        parser.error(
+            f"--decay-floor: received {args.decay_floor}; expected a "
+            "fraction from 0 to 1"
+        )
     if (args.combine or args.from_log) and not args.out:
         parser.error("--combine and --from-log need --out")
     if args.combine:
@@ -387,6 +431,11 @@ def main(argv=None):
             "jit_compile": args.jit_compile,
         },
         "threshold": args.threshold,
+        "decay": (
+            {"kind": "cosine", "floor": args.decay_floor}
+            if args.decay == "cosine"
+            else None
+        ),
         "seeds_asked": args.seeds,
         "results": [],
     }

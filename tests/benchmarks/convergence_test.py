@@ -149,3 +149,21 @@ def test_the_report_records_the_family_s_model_options_for_the_task(tmp_path):
         "min_sharpening": 2.0,
         "write_min_sharpening": 1.0,
     }
+
+
+def test_cosine_decay_falls_from_the_compiled_rate_to_the_floor():
+    rate = convergence.cosine_decay(epochs=5, floor=0.1).schedule
+    assert rate(0, 4e-3) == pytest.approx(4e-3)
+    # Later calls get the lowered rate; the peak is the first one seen.
+    assert rate(2, 1e-9) == pytest.approx(4e-3 * (0.1 + 0.9 * 0.5))
+    assert rate(4, 1e-9) == pytest.approx(4e-4)
+    assert rate(9, 1e-9) == pytest.approx(4e-4)
+
+
+def test_a_decay_floor_outside_0_to_1_is_a_usage_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        convergence.main(
+            ["ntm", "--decay-floor", "1.5", "--out", str(tmp_path)]
+        )
+    assert stopped.value.code == 2
+    assert "--decay-floor: received 1.5" in capsys.readouterr().err
