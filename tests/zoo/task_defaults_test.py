@@ -108,7 +108,7 @@ def test_build_compiles_with_the_task_default_unless_overridden():
     assert model.optimizer.global_clipnorm == pytest.approx(10.0)
     priority_sort = tasks.get("priority_sort")
     model = zoo.build("ntm", priority_sort, model_overrides=sizes)
-    assert float(model.optimizer.learning_rate) == pytest.approx(2e-3)
+    assert float(model.optimizer.learning_rate) == pytest.approx(4e-3)
     model = zoo.build("ntm", tasks.get("ngrams"), model_overrides=sizes)
     assert float(model.optimizer.learning_rate) == pytest.approx(1e-3)
     model = zoo.build(
