@@ -131,6 +131,14 @@ def main(argv=None):
     parser.add_argument("--metric", default="bit_errors_per_sequence")
     parser.add_argument("--goal", type=float, default=None)
     parser.add_argument("--title", default="")
+    parser.add_argument(
+        "--goal-label", default=None, help="the goal line's legend entry"
+    )
+    parser.add_argument(
+        "--log",
+        action="store_true",
+        help="a symmetric log scale, linear below --goal (for bit errors)",
+    )
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
     try:
@@ -142,7 +150,15 @@ def main(argv=None):
         parser.exit(2, f"{parser.prog}: error: no {error} in a curve\n")
     for line in lines:
         print(json.dumps(line))
-    plot(groups, args.metric, args.goal, args.out, args.title)
+    plot(
+        groups,
+        args.metric,
+        args.goal,
+        args.out,
+        args.title,
+        log=args.log,
+        goal_label=args.goal_label,
+    )
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ def test_seeds_of_several_files_pool_and_the_median_is_at_the_common_end(
             "bits_per_sequence",
             "--goal",
             "2",
+            "--log",
             "--out",
             str(out),
         ]
