@@ -102,20 +102,16 @@ class ConvergenceWatcher(keras.callbacks.Callback):
         ]
 
 
-def cosine_decay(epochs, floor):
+def cosine_decay(peak, epochs, floor):
     """A callback that lowers the learning rate along a half cosine.
 
-    The rate the model was compiled with is the peak: the rate of the first
-    epoch; the last epoch's is `floor` times the peak.
+    The first epoch trains at `peak`, the last at `floor` times `peak`.
     """
-    peak = []
 
     def rate(epoch, current):
-        if not peak:
-            peak.append(float(current))
         progress = min(1.0, epoch / max(1, epochs - 1))
         cosine = 0.5 * (1.0 + math.cos(math.pi * progress))
-        return peak[0] * (floor + (1.0 - floor) * cosine)
+        return peak * (floor + (1.0 - floor) * cosine)
 
     return keras.callbacks.LearningRateScheduler(rate)
 
@@ -144,9 +140,9 @@ def run_seed(name, task_name, seed, args, model_overrides, task_overrides):
         args.batch_size, steps, args.threshold, args.watch, args.budget
     )
     epochs = math.ceil(args.budget / (steps * args.batch_size))
-    if args.decay == "cosine":
-        schedule.append(cosine_decay(epochs, args.decay_floor))
     learning_rate = float(model.optimizer.learning_rate)
+    if args.decay == "cosine":
+        schedule.append(cosine_decay(learning_rate, epochs, args.decay_floor))
     started = time.perf_counter()
     model.fit(
         data("train"),
