@@ -254,14 +254,20 @@ def task_batches(task, split, batch_size, count, **kwargs):
     return [tuple(part.numpy() for part in batch) for batch in dataset]
 
 
-def learn_briefly(task, steps, *, units=64, learning_rate=0.01):
+def learn_briefly(task, steps, *, units=64, learning_rate=0.01, seed=0):
     """Trains `lstm_tiny` on a task for `steps` batches of 32.
+
+    The weights start from `seed`, so that the result does not depend on
+    which tests ran before in the same process.
 
     Returns:
         The `test` split's metrics as a dict, after training.
     """
+    import keras
+
     import zoo
 
+    keras.utils.set_random_seed(seed)
     model = zoo.get("lstm_tiny", task=task, units=units)
     zoo.compile_for_task(model, task, learning_rate=learning_rate)
     model.fit(task.dataset("train", 32), steps_per_epoch=steps, verbose=0)
