@@ -102,14 +102,17 @@ class ConvergenceWatcher(keras.callbacks.Callback):
         ]
 
 
-def cosine_decay(peak, epochs, floor):
+def cosine_decay(peak, epochs, floor, start=0.0):
     """A callback that lowers the learning rate along a half cosine.
 
-    The first epoch trains at `peak`, the last at `floor` times `peak`.
+    The epochs before the fraction `start` of the run train at `peak`; from
+    there the rate falls to `floor` times `peak`, which the last epoch uses.
     """
+    first = round(start * (epochs - 1))
 
     def rate(epoch, current):
-        progress = min(1.0, epoch / max(1, epochs - 1))
+        progress = (epoch - first) / max(1, epochs - 1 - first)
+        progress = min(1.0, max(0.0, progress))
         cosine = 0.5 * (1.0 + math.cos(math.pi * progress))
         return peak * (floor + (1.0 - floor) * cosine)
 
@@ -142,7 +145,11 @@ def run_seed(name, task_name, seed, args, model_overrides, task_overrides):
     epochs = math.ceil(args.budget / (steps * args.batch_size))
     learning_rate = float(model.optimizer.learning_rate)
     if args.decay == "cosine":
-        schedule.append(cosine_decay(learning_rate, epochs, args.decay_floor))
+        schedule.append(
+            cosine_decay(
+                learning_rate, epochs, args.decay_floor, args.decay_start
+            )
+        )
     started = time.perf_counter()
     model.fit(
         data("train"),
@@ -277,6 +284,8 @@ def combine(paths, out):
     for r in reports:
         r.setdefault("threshold", DEFAULT_THRESHOLD)
         r.setdefault("decay", None)
+        if r["decay"] is not None:
+            r["decay"].setdefault("start", 0.0)
     for other in reports[1:]:
         for key in same:
             if other.get(key) != reports[0].get(key):
@@ -342,6 +351,13 @@ def main(argv=None):
         default=0.1,
         help="the last epoch's rate as a fraction of the first (default: 0.1)",
     )
+    parser.add_argument(
+        "--decay-start",
+        type=float,
+        default=0.0,
+        help="the fraction of the budget trained at the constant rate before "
+        "the fall begins (default: 0, falling from the first epoch)",
+    )
     cli.add_set_option(parser)
     parser.add_argument(
         "--out",
@@ -368,11 +384,13 @@ def main(argv=None):
         "--out/results.json (and its curve.png)",
     )
     args = parser.parse_args(argv)
-    if not 0.0 <= args.decay_floor <= 1.0:
-        parser.error(
-            f"--decay-floor: received {args.decay_floor}; expected a "
-            "fraction from 0 to 1"
-        )
+    for option in ("decay_floor", "decay_start"):
+        value = getattr(args, option)
+        if not 0.0 <= value <= 1.0:
+            flag = "--" + option.replace("_", "-")
+            parser.error(
+                f"{flag}: received {value}; expected a fraction from 0 to 1"
+            )
     if (args.combine or args.from_log) and not args.out:
         parser.error("--combine and --from-log need --out")
     if args.combine:
@@ -428,7 +446,11 @@ def main(argv=None):
         },
         "threshold": args.threshold,
         "decay": (
-            {"kind": "cosine", "floor": args.decay_floor}
+            {
+                "kind": "cosine",
+                "floor": args.decay_floor,
+                "start": args.decay_start,
+            }
             if args.decay == "cosine"
             else None
         ),

@@ -160,10 +160,22 @@ def test_cosine_decay_falls_from_the_peak_to_the_floor():
     assert rate(9, 1e-9) == pytest.approx(4e-4)
 
 
-def test_a_decay_floor_outside_0_to_1_is_a_usage_error(tmp_path, capsys):
+def test_a_delayed_cosine_decay_holds_the_peak_until_its_start():
+    # 11 epochs, the fall starting at 60%: epochs 0-6 at the peak, then a
+    # half cosine over epochs 6-10.
+    rate = convergence.cosine_decay(4e-3, epochs=11, floor=0.1, start=0.6)
+    rate = rate.schedule
+    assert [rate(e, 0.0) for e in range(7)] == pytest.approx([4e-3] * 7)
+    assert rate(8, 0.0) == pytest.approx(4e-3 * (0.1 + 0.9 * 0.5))
+    assert rate(10, 0.0) == pytest.approx(4e-4)
+
+
+@pytest.mark.parametrize("option", ["--decay-floor", "--decay-start"])
+@pytest.mark.parametrize("value", ["1.5", "-0.1", "nan"])
+def test_a_decay_fraction_outside_0_to_1_is_a_usage_error(
+    tmp_path, capsys, option, value
+):
     with pytest.raises(SystemExit) as stopped:
-        convergence.main(
-            ["ntm", "--decay-floor", "1.5", "--out", str(tmp_path)]
-        )
+        convergence.main(["ntm", option, value, "--out", str(tmp_path)])
     assert stopped.value.code == 2
-    assert "--decay-floor: received 1.5" in capsys.readouterr().err
+    assert f"{option}: received {value}" in capsys.readouterr().err
