@@ -52,7 +52,8 @@ _TRAINING_HELP = {
     "seed": (int, "seed of the weights and the task's data"),
     "learning_rate": (
         float,
-        "constant rate, or the peak with --warmup-steps",
+        "the rate: constant, or the peak of a schedule where one is set "
+        "(the Transformer's warm-up)",
     ),
     "warmup_steps": (
         int,
