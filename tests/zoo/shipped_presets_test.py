@@ -52,7 +52,7 @@ def test_preset_solves_its_task_on_held_out_sequences(name, preset):
 def test_ntm_copy_preset_copies_twice_its_training_length():
     # Trained on lengths 1-20 with 128 slots; issue 12's goal at length 40
     # is <= 1 bit error per sequence with the memory it was trained with
-    # (the preset: 0.016 on 256 test sequences).
+    # (the preset: 0 on 256 test sequences).
     model = zoo.get("ntm", preset="copy")
     task = tasks.get("copy", min_length=40, max_length=40)
     assert mean_bit_errors(model, task, 32) <= 1.0

@@ -52,7 +52,7 @@ def test_ntm_defaults_apply_to_the_measured_tasks_only():
     assert registry.task_option_defaults("ntm", "copy") == {}
     assert registry.task_defaults("ntm", "ngrams") == small_batches
     assert registry.task_defaults("ntm", "copy") == {
-        "learning_rate": 5e-4,
+        "learning_rate": 2e-3,
         "global_clipnorm": 10.0,
         **small_batches,
     }
@@ -104,7 +104,7 @@ def test_build_compiles_with_the_task_default_unless_overridden():
     model = zoo.build("ntm", repeat_copy, model_overrides=sizes)
     assert float(model.optimizer.learning_rate) == pytest.approx(1e-2)
     model = zoo.build("ntm", tasks.get("copy"), model_overrides=sizes)
-    assert float(model.optimizer.learning_rate) == pytest.approx(5e-4)
+    assert float(model.optimizer.learning_rate) == pytest.approx(2e-3)
     assert model.optimizer.global_clipnorm == pytest.approx(10.0)
     priority_sort = tasks.get("priority_sort")
     model = zoo.build("ntm", priority_sort, model_overrides=sizes)
