@@ -12,9 +12,10 @@ converged at the first evaluation with at most `--threshold` (0.1) bit
 errors per sequence. Training then goes on for `--watch` (50,000) more
 sequences to look for relapses: an evaluation above 1 bit error per
 sequence. `--decay cosine` lowers the learning rate over the budget (over
-its last part with `--decay-start`). The JSON gives, per seed, the curve, the sequences and seconds of
-training to converge (evaluation time excluded), relapses and NaNs, and
-over seeds the medians; a PNG shows the median curve with the spread.
+its last part with `--decay-start`). The JSON gives, per seed, the curve,
+the sequences and seconds of training to converge (evaluation time
+excluded), relapses and NaNs, and over seeds the medians; a PNG shows
+the median curve with the spread.
 """
 
 import argparse
