@@ -265,6 +265,14 @@ def results_from_log(path):
     return results
 
 
+def seeds_of(text):
+    return [int(s) for s in text.split(",")]
+
+
+def final_model_path(out, seed):
+    return out / f"model-seed{seed}.keras"
+
+
 def write_report(report, out):
     """Writes `out/results.json` and `out/curve.png`."""
     (out / "results.json").write_text(json.dumps(report, indent=2))
@@ -367,6 +375,12 @@ def main(argv=None):
         "the model of the first converged seed",
     )
     parser.add_argument(
+        "--save-final",
+        action="store_true",
+        help="also save every seed's model at the end of its run, converged "
+        "or not, as --out/model-seed{S}.keras",
+    )
+    parser.add_argument(
         "--replot",
         action="store_true",
         help="only redraw --out/curve.png from its results.json",
@@ -385,6 +399,13 @@ def main(argv=None):
         "--out/results.json (and its curve.png)",
     )
     args = parser.parse_args(argv)
+    try:
+        seeds_of(args.seeds)
+    except ValueError:
+        parser.error(
+            f"--seeds: received {args.seeds!r}; expected whole numbers "
+            "separated by commas, e.g. 0,1,2"
+        )
     for option in ("decay_floor", "decay_start"):
         value = getattr(args, option)
         if not 0.0 <= value <= 1.0:
@@ -394,6 +415,19 @@ def main(argv=None):
             )
     if (args.combine or args.from_log) and not args.out:
         parser.error("--combine and --from-log need --out")
+    if args.save_final:
+        if not args.out:
+            parser.error("--save-final needs --out")
+        taken = [
+            str(final_model_path(pathlib.Path(args.out), seed))
+            for seed in seeds_of(args.seeds)
+            if final_model_path(pathlib.Path(args.out), seed).exists()
+        ]
+        if taken:
+            parser.error(
+                f"--save-final: {', '.join(taken)} already exist; expected "
+                "an --out without saved models (move or delete them)"
+            )
     if args.combine:
         report = combine(args.combine, pathlib.Path(args.out))
         print(json.dumps(report["summary"], indent=2))
@@ -466,7 +500,7 @@ def main(argv=None):
         print(json.dumps(report["summary"], indent=2))
         return
     saved = False
-    for seed in (int(s) for s in args.seeds.split(",")):
+    for seed in seeds_of(args.seeds):
         result, model = run_seed(
             args.model, args.task, seed, args, model_overrides, task_overrides
         )
@@ -479,6 +513,8 @@ def main(argv=None):
         if out and not saved and result["converged_at_sequences"]:
             model.save(out / "model.keras")
             saved = True
+        if args.save_final:
+            model.save(final_model_path(out, seed))
         # Written after every seed, so that a stopped run keeps its seeds.
         report["summary"] = summarise(report["results"], args.budget)
         if out:

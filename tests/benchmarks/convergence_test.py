@@ -2,6 +2,7 @@
 
 import json
 
+import keras
 import pytest
 
 from testing import load_benchmark
@@ -179,3 +180,54 @@ def test_a_decay_fraction_outside_0_to_1_is_a_usage_error(
         convergence.main(["ntm", option, value, "--out", str(tmp_path)])
     assert stopped.value.code == 2
     assert f"{option}: received {value}" in capsys.readouterr().err
+
+
+def test_save_final_keeps_each_seed_s_model_converged_or_not(tmp_path):
+    convergence.main(
+        [
+            "ntm_tiny",
+            "--task",
+            "copy",
+            "--seeds",
+            "0,1",
+            "--budget",
+            "32",
+            "--eval-every",
+            "32",
+            "--save-final",
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    report = json.loads((tmp_path / "results.json").read_text())
+    assert [r["converged_at_sequences"] for r in report["results"]] == [
+        None,
+        None,
+    ]
+    for seed in (0, 1):
+        model = keras.saving.load_model(tmp_path / f"model-seed{seed}.keras")
+        assert model.name
+    assert not (tmp_path / "model.keras").exists()
+
+
+def test_save_final_refuses_an_out_that_already_holds_a_seed_s_model(
+    tmp_path, capsys
+):
+    (tmp_path / "model-seed1.keras").write_text("mine")
+    with pytest.raises(SystemExit) as stopped:
+        convergence.main(
+            ["ntm", "--seeds", "0,1", "--save-final", "--out", str(tmp_path)]
+        )
+    assert stopped.value.code == 2
+    assert "model-seed1.keras already exist" in capsys.readouterr().err
+    assert (tmp_path / "model-seed1.keras").read_text() == "mine"
+
+
+@pytest.mark.parametrize("seeds", ["a", "0,,1", "1.5"])
+def test_seeds_that_are_not_whole_numbers_are_a_usage_error(
+    tmp_path, capsys, seeds
+):
+    with pytest.raises(SystemExit) as stopped:
+        convergence.main(["ntm", "--seeds", seeds, "--out", str(tmp_path)])
+    assert stopped.value.code == 2
+    assert f"--seeds: received {seeds!r}" in capsys.readouterr().err
