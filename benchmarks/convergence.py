@@ -415,6 +415,11 @@ def main(argv=None):
             )
     if (args.combine or args.from_log) and not args.out:
         parser.error("--combine and --from-log need --out")
+    if args.out:
+        try:  # before hours of training are lost to a file it cannot write
+            run_files.check_writable_directory("--out", args.out)
+        except ValueError as error:
+            parser.error(str(error))
     if args.save_final:
         if not args.out:
             parser.error("--save-final needs --out")

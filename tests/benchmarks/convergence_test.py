@@ -231,3 +231,14 @@ def test_seeds_that_are_not_whole_numbers_are_a_usage_error(
         convergence.main(["ntm", "--seeds", seeds, "--out", str(tmp_path)])
     assert stopped.value.code == 2
     assert f"--seeds: received {seeds!r}" in capsys.readouterr().err
+
+
+def test_an_out_under_a_file_is_a_usage_error_before_any_training(
+    tmp_path, capsys
+):
+    (tmp_path / "results").write_text("mine")
+    with pytest.raises(SystemExit) as stopped:
+        convergence.main(["ntm", "--out", str(tmp_path / "results" / "run")])
+    assert stopped.value.code == 2
+    assert "is not a directory" in capsys.readouterr().err
+    assert (tmp_path / "results").read_text() == "mine"
