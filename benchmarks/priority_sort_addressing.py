@@ -7,7 +7,8 @@
 The NTM paper (section 4.5) suggests that its NTM sorts by writing each
 vector at a location that its priority sets, then reading the locations in
 order. This script checks that on runs of `ntm-keras train ... --task
-priority_sort`: it loads each run's best checkpoint, steps the memory cell
+priority_sort` (it loads each run's best checkpoint) or on saved models
+(`.keras`, e.g. from `convergence.py --save-final`): steps the memory cell
 over `--sequences` test sequences and measures, per sequence:
 
 - `write_rank_correlation`: over the K inputs the model must write back,
@@ -37,6 +38,7 @@ each run.
 import argparse
 import json
 import os
+import pathlib
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -44,9 +46,11 @@ import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
 
+import keras  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+import tasks  # noqa: E402
 from ntm_keras import inspect  # noqa: E402
 from zoo.training import checkpointing  # noqa: E402
 
@@ -150,9 +154,32 @@ MEASURES = (
 )
 
 
+def load(run):
+    """The task and model of a run directory or of a saved `.keras` model.
+
+    A `.keras` file (e.g. `convergence.py --save-final`'s
+    `model-seed0.keras`) carries no task options, so it is measured on
+    `tasks.get("priority_sort")` with the task's defaults, the setting the
+    convergence benchmark trains on unless `--set` changed a task option.
+    """
+    path = pathlib.Path(run)
+    if path.suffix != ".keras":
+        return checkpointing.load_run(path, "best")
+    if not path.is_file():
+        raise ValueError(f"Invalid model {str(path)!r}: no such file.")
+    model = keras.saving.load_model(path)
+    if model.input_shape[-1] != tasks.get("priority_sort").spec.input_dim:
+        raise ValueError(
+            f"Invalid model {str(path)!r}: it takes {model.input_shape[-1]} "
+            "features per step; expected a model trained on priority_sort "
+            "with its default options."
+        )
+    return tasks.get("priority_sort"), model
+
+
 def measure(run_dir, sequences):
     """Loads a run and returns its per-sequence results."""
-    task, model = checkpointing.load_run(run_dir, "best")
+    task, model = load(run_dir)
     if task.name != "priority_sort":
         raise ValueError(
             f"Invalid run {str(run_dir)!r}: trained on {task.name!r}, "

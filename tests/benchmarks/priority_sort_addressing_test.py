@@ -73,3 +73,33 @@ def test_a_missing_run_is_a_usage_error_not_a_traceback(tmp_path, capsys):
         psa.main([str(tmp_path / "missing")])
     assert stopped.value.code == 2
     assert "has no config.json" in capsys.readouterr().err
+
+
+def test_a_saved_keras_model_is_measured_on_the_task_s_defaults(tmp_path):
+    task = tasks.get("priority_sort")
+    model = zoo.get(
+        "ntm_tiny", input_dim=task.spec.input_dim, output_dim=task.num_bits
+    )
+    model.save(tmp_path / "model-seed0.keras")
+    loaded_task, loaded = psa.load(tmp_path / "model-seed0.keras")
+    assert loaded_task.num_inputs == task.num_inputs
+    inputs = np.asarray(next(iter(task.dataset("test", 2)))[0])
+    np.testing.assert_allclose(
+        loaded.predict(inputs, verbose=0),
+        model.predict(inputs, verbose=0),
+        rtol=1e-5,
+        atol=1e-6,
+    )
+
+
+def test_a_keras_model_for_another_input_size_is_a_usage_error(
+    tmp_path, capsys
+):
+    zoo.get("ntm_tiny", input_dim=3, output_dim=2).save(tmp_path / "m.keras")
+    with pytest.raises(SystemExit) as stopped:
+        psa.main([str(tmp_path / "m.keras")])
+    assert stopped.value.code == 2
+    assert "takes 3 features per step" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        psa.main([str(tmp_path / "missing.keras")])
+    assert "no such file" in capsys.readouterr().err
