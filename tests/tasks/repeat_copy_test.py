@@ -170,6 +170,11 @@ def test_lstm_tiny_learns_a_small_repeat_copy():
         eval_size=256,
         seed=1,
     )
-    result = learn_briefly(task, 800)
+    # 800 steps sat on the edge: 0.35 bit errors on the machine of
+    # 2026-12-06 (AMD EPYC; the same TensorFlow, Keras and NumPy as when
+    # it passed the day before, so the floating-point kernels of another
+    # CPU, we think); after 1,200 steps weight seeds 0, 1 and 2 all make
+    # none there.
+    result = learn_briefly(task, 1200)
     assert result["bit_errors_per_sequence"] <= 0.3
     assert result["sequence_accuracy"] >= 0.85
