@@ -423,11 +423,11 @@ def main(argv=None):
     if args.save_final:
         if not args.out:
             parser.error("--save-final needs --out")
-        taken = [
-            str(final_model_path(pathlib.Path(args.out), seed))
+        finals = [
+            final_model_path(pathlib.Path(args.out), seed)
             for seed in seeds_of(args.seeds)
-            if final_model_path(pathlib.Path(args.out), seed).exists()
         ]
+        taken = [str(path) for path in finals if path.exists()]
         if taken:
             parser.error(
                 f"--save-final: {', '.join(taken)} already exist; expected "

@@ -168,13 +168,14 @@ def load(run):
     if not path.is_file():
         raise ValueError(f"Invalid model {str(path)!r}: no such file.")
     model = keras.saving.load_model(path)
-    if model.input_shape[-1] != tasks.get("priority_sort").spec.input_dim:
+    task = tasks.get("priority_sort")
+    if model.input_shape[-1] != task.spec.input_dim:
         raise ValueError(
             f"Invalid model {str(path)!r}: it takes {model.input_shape[-1]} "
             "features per step; expected a model trained on priority_sort "
             "with its default options."
         )
-    return tasks.get("priority_sort"), model
+    return task, model
 
 
 def measure(run_dir, sequences):
