@@ -400,7 +400,7 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
     try:
-        seeds_of(args.seeds)
+        seeds = seeds_of(args.seeds)
     except ValueError:
         parser.error(
             f"--seeds: received {args.seeds!r}; expected whole numbers "
@@ -424,8 +424,7 @@ def main(argv=None):
         if not args.out:
             parser.error("--save-final needs --out")
         finals = [
-            final_model_path(pathlib.Path(args.out), seed)
-            for seed in seeds_of(args.seeds)
+            final_model_path(pathlib.Path(args.out), seed) for seed in seeds
         ]
         taken = [str(path) for path in finals if path.exists()]
         if taken:
@@ -505,7 +504,7 @@ def main(argv=None):
         print(json.dumps(report["summary"], indent=2))
         return
     saved = False
-    for seed in seeds_of(args.seeds):
+    for seed in seeds:
         result, model = run_seed(
             args.model, args.task, seed, args, model_overrides, task_overrides
         )
