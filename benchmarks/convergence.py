@@ -12,7 +12,8 @@ converged at the first evaluation with at most `--threshold` (0.1) bit
 errors per sequence. Training then goes on for `--watch` (50,000) more
 sequences to look for relapses: an evaluation above 1 bit error per
 sequence. `--decay cosine` lowers the learning rate over the budget (over
-its last part with `--decay-start`). The JSON gives, per seed, the curve,
+its last part with `--decay-start`; `ntm` does so on priority sort unless
+`--decay none`). The JSON gives, per seed, the curve,
 the sequences and seconds of training to converge (evaluation time
 excluded), relapses and NaNs, and over seeds the medians; a PNG shows
 the median curve with the spread.
@@ -34,7 +35,7 @@ import plot_convergence_groups  # noqa: E402
 
 import tasks  # noqa: E402
 from zoo import cli, registry, training  # noqa: E402
-from zoo.training import curriculum, run_files  # noqa: E402
+from zoo.training import curriculum, decay, run_files  # noqa: E402
 
 DEFAULT_THRESHOLD = 0.1
 RELAPSE_BITS = 1.0
@@ -103,23 +104,6 @@ class ConvergenceWatcher(keras.callbacks.Callback):
         ]
 
 
-def cosine_decay(peak, epochs, floor, start=0.0):
-    """A callback that lowers the learning rate along a half cosine.
-
-    The epochs before the fraction `start` of the run train at `peak`; from
-    there the rate falls to `floor` times `peak`, which the last epoch uses.
-    """
-    first = round(start * (epochs - 1))
-
-    def rate(epoch, current):
-        progress = (epoch - first) / max(1, epochs - 1 - first)
-        progress = min(1.0, max(0.0, progress))
-        cosine = 0.5 * (1.0 + math.cos(math.pi * progress))
-        return peak * (floor + (1.0 - floor) * cosine)
-
-    return keras.callbacks.LearningRateScheduler(rate)
-
-
 def run_seed(name, task_name, seed, args, model_overrides, task_overrides):
     keras.utils.set_random_seed(seed)
     task = tasks.get(
@@ -145,12 +129,15 @@ def run_seed(name, task_name, seed, args, model_overrides, task_overrides):
     )
     epochs = math.ceil(args.budget / (steps * args.batch_size))
     learning_rate = float(model.optimizer.learning_rate)
-    if args.decay == "cosine":
-        schedule.append(
-            cosine_decay(
-                learning_rate, epochs, args.decay_floor, args.decay_start
-            )
-        )
+    fall = decay.make_decay(
+        args.decay,
+        learning_rate,
+        epochs,
+        start=args.decay_start,
+        floor=args.decay_floor,
+    )
+    if fall is not None:
+        schedule.append(fall)
     started = time.perf_counter()
     model.fit(
         data("train"),
@@ -340,6 +327,9 @@ def main(argv=None):
             "amsgrad",
             "global_clipnorm",
             "curriculum",
+            "decay",
+            "decay_start",
+            "decay_floor",
         ),
         family=True,
     )
@@ -347,26 +337,6 @@ def main(argv=None):
     parser.add_argument("--eval-every", type=int, default=3_200)
     parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
     parser.add_argument("--watch", type=int, default=50_000)
-    parser.add_argument(
-        "--decay",
-        choices=("none", "cosine"),
-        default="none",
-        help="lower the learning rate over the budget along a half cosine, "
-        "epoch by epoch (default: none, a constant rate)",
-    )
-    parser.add_argument(
-        "--decay-floor",
-        type=float,
-        default=0.1,
-        help="the last epoch's rate as a fraction of the first (default: 0.1)",
-    )
-    parser.add_argument(
-        "--decay-start",
-        type=float,
-        default=0.0,
-        help="the fraction of the budget trained at the constant rate before "
-        "the fall begins (default: 0, falling from the first epoch)",
-    )
     cli.add_set_option(parser)
     parser.add_argument(
         "--out",
@@ -406,13 +376,6 @@ def main(argv=None):
             f"--seeds: received {args.seeds!r}; expected whole numbers "
             "separated by commas, e.g. 0,1,2"
         )
-    for option in ("decay_floor", "decay_start"):
-        value = getattr(args, option)
-        if not 0.0 <= value <= 1.0:
-            flag = "--" + option.replace("_", "-")
-            parser.error(
-                f"{flag}: received {value}; expected a fraction from 0 to 1"
-            )
     if (args.combine or args.from_log) and not args.out:
         parser.error("--combine and --from-log need --out")
     if args.out:
@@ -450,10 +413,15 @@ def main(argv=None):
     family = registry.task_defaults(args.model, args.task)
     if args.curriculum is None:
         args.curriculum = family.get("curriculum", "none")
-    if args.batch_size is None:
-        args.batch_size = family.get(
-            "batch_size", training.TRAINING_DEFAULTS["batch_size"]
-        )
+    for option in ("batch_size", "decay", "decay_start", "decay_floor"):
+        if getattr(args, option) is None:
+            fallback = training.TRAINING_DEFAULTS[option]
+            setattr(args, option, family.get(option, fallback))
+    args.decay = args.decay or "none"
+    try:
+        decay.check_decay(args.decay, args.decay_start, args.decay_floor)
+    except ValueError as error:
+        parser.error(str(error))
     if args.from_log:
         try:  # before anything is written
             logged = results_from_log(args.from_log)

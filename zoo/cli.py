@@ -68,6 +68,22 @@ _TRAINING_HELP = {
         "none, doubling or combined",
         "the model family's for the task, else none",
     ),
+    "decay": (
+        str,
+        "none or cosine: lower the rate along a half cosine, epoch by "
+        "epoch, to --decay-floor times it at the last epoch",
+        "the model family's for the task, else none",
+    ),
+    "decay_start": (
+        float,
+        "the fraction of the epochs trained at the full rate before "
+        "--decay cosine begins its fall",
+    ),
+    "decay_floor": (
+        float,
+        "the last epoch's rate under --decay cosine, as a fraction of the "
+        "full rate",
+    ),
     "strategy": (
         str,
         "default (one device), mirrored (every GPU of this machine, else "

@@ -153,34 +153,45 @@ def test_the_report_records_the_family_s_model_options_for_the_task(tmp_path):
     }
 
 
-def test_cosine_decay_falls_from_the_peak_to_the_floor():
-    rate = convergence.cosine_decay(4e-3, epochs=5, floor=0.1).schedule
-    assert rate(0, 4e-3) == pytest.approx(4e-3)
-    # The rate depends on the epoch only, not on the rate Keras passes in.
-    assert rate(2, 1e-9) == pytest.approx(4e-3 * (0.1 + 0.9 * 0.5))
-    assert rate(4, 1e-9) == pytest.approx(4e-4)
-    assert rate(9, 1e-9) == pytest.approx(4e-4)
-
-
-def test_a_delayed_cosine_decay_holds_the_peak_until_its_start():
-    # 11 epochs, the fall starting at 60%: epochs 0-6 at the peak, then a
-    # half cosine over epochs 6-10.
-    rate = convergence.cosine_decay(4e-3, epochs=11, floor=0.1, start=0.6)
-    rate = rate.schedule
-    assert [rate(e, 0.0) for e in range(7)] == pytest.approx([4e-3] * 7)
-    assert rate(8, 0.0) == pytest.approx(4e-3 * (0.1 + 0.9 * 0.5))
-    assert rate(10, 0.0) == pytest.approx(4e-4)
-
-
-@pytest.mark.parametrize("option", ["--decay-floor", "--decay-start"])
-@pytest.mark.parametrize("value", ["1.5", "-0.1", "nan"])
-def test_a_decay_fraction_outside_0_to_1_is_a_usage_error(
-    tmp_path, capsys, option, value
+@pytest.mark.parametrize(
+    "given, recorded",
+    [
+        ([], {"kind": "cosine", "floor": 0.1, "start": 0.6}),
+        (
+            ["--decay-start", "0.2"],
+            {"kind": "cosine", "floor": 0.1, "start": 0.2},
+        ),
+        (["--decay", "none"], None),
+    ],
+)
+def test_ntm_sorts_priorities_with_the_family_s_fall_unless_told(
+    tmp_path, given, recorded
 ):
+    log = tmp_path / "run.log"
+    log.write_text(json.dumps(_seed(0, 3200, [40.0])) + "\n")
+    out = tmp_path / "out"
+    arguments = ["ntm", "--task", "priority_sort", "--from-log", str(log)]
+    convergence.main([*arguments, *given, "--out", str(out)])
+    report = json.loads((out / "results.json").read_text())
+    assert report["decay"] == recorded
+
+
+@pytest.mark.parametrize(
+    "option, value",
+    [
+        ("--decay-floor", "1.5"),
+        ("--decay-start", "-0.1"),
+        ("--decay-floor", "nan"),
+        ("--decay", "linear"),
+    ],
+)
+def test_a_bad_decay_option_is_a_usage_error(tmp_path, capsys, option, value):
     with pytest.raises(SystemExit) as stopped:
         convergence.main(["ntm", option, value, "--out", str(tmp_path)])
     assert stopped.value.code == 2
-    assert f"{option}: received {value}" in capsys.readouterr().err
+    named = option[2:].replace("-", "_")
+    assert f"`{named}`: received" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
 
 
 def test_save_final_keeps_each_seed_s_model_converged_or_not(tmp_path):

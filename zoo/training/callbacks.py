@@ -138,12 +138,14 @@ def callbacks(
     epochs=None,
     inspect_every=None,
     max_minutes=None,
+    decay=None,
 ):
     """Returns the callbacks that make `fit` a resumable, inspectable run.
 
     In order: the guard that stops at the first non-finite loss or
     gradient (`NonFiniteGuard`), the curriculum (which logs
-    `curriculum_level`), the gradient norm logger, for recurrent memory
+    `curriculum_level`), the learning rate's fall (`decay`, which logs
+    `learning_rate`), the gradient norm logger, for recurrent memory
     models (NTM, DNC) the memory pictures and scalars (`MemoryImages`;
     on token tasks at the epochs of their own schedule), for the memory
     Transformers
@@ -173,6 +175,8 @@ def callbacks(
             time so far (`InspectionSchedule`).
         max_minutes: optional float. Adds a `TimeBudget` that ends training
             at the last epoch boundary within this many minutes.
+        decay: optional callback that sets the learning rate each epoch
+            (`zoo.training.decay.make_decay`).
 
     Returns:
         A list of `keras.callbacks.Callback`.
@@ -191,6 +195,8 @@ def callbacks(
     if task is not None:
         schedule = curriculum.make_curriculum(curriculum_name, task)
         result.append(schedule)
+    if decay is not None:
+        result.append(decay)
     result.append(GradientNormLogger())
     has_memory = model is not None and inspect.find_memory_layer(model)
     if has_memory and task is not None:

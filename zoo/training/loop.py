@@ -12,6 +12,7 @@ from zoo import registry
 from zoo.training import (
     checkpointing,
     compiling,
+    decay,
     distribution,
     memory_budget,
     precision,
@@ -30,6 +31,12 @@ TRAINING_DEFAULTS = {
     # None: the model family's for the task (`zoo.registry.task_defaults`),
     # else "none".
     "curriculum": None,
+    # None: the model family's for the task, else "none"; "cosine" lowers
+    # the rate from the fraction `decay_start` of the epochs to
+    # `decay_floor` times it at the last (`zoo.training.decay`).
+    "decay": None,
+    "decay_start": 0.0,
+    "decay_floor": 0.1,
     # `distribution.STRATEGIES`: default (one device), mirrored (this
     # machine's devices), multiworker (the machines of TF_CONFIG).
     "strategy": "default",
@@ -184,6 +191,9 @@ def _check_training_options(options):
             "label_smoothing", options["label_smoothing"], minimum=0.0
         )
     validation.check_choice("curriculum", options["curriculum"], CURRICULA)
+    decay.check_decay(
+        options["decay"], options["decay_start"], options["decay_floor"]
+    )
     distribution.check_strategy(options["strategy"])
     precision.check_precision(options["precision"])
     if options["time_bucket"] is not None:
@@ -263,6 +273,7 @@ def make_config(model_name, task_name, *, overrides=None, **training_options):
     family = registry.task_defaults(model_name, task_name)
     options = {**TRAINING_DEFAULTS, **family, **chosen}
     options["curriculum"] = options["curriculum"] or "none"
+    options["decay"] = options["decay"] or "none"
     _check_training_options(options)
     model_overrides, task_overrides = split_overrides(
         model_name, task_name, dict(overrides or {})
@@ -334,6 +345,14 @@ def train(
         config["model"]["options"],
         **compile_overrides(config["training"]),
     )
+    falls = config["training"]["decay"]
+    if config["compile"]["warmup_steps"] and falls != "none":
+        raise ValueError(
+            f"Invalid `decay`: received {falls!r} with "
+            f"warmup_steps={config['compile']['warmup_steps']}; the warm-up "
+            "schedule sets the rate itself. Set decay='none', or "
+            "warmup_steps=0 for a constant rate that can fall."
+        )
     # Recorded as resolved, so that the run reads the same on resume
     # (XLA is off where the strategy cannot use it).
     config["compile"]["jit_compile"] = bool(model.jit_compile)
@@ -499,6 +518,14 @@ def _fit(run_dir, config, task, model, *, state, verbose, callbacks=None):
         epochs=training["epochs"],
         inspect_every=training.get("inspect_every"),
         max_minutes=training.get("max_minutes"),
+        decay=decay.make_decay(
+            training.get("decay", "none"),
+            config.get("compile", {}).get("learning_rate")
+            or compiling.DEFAULT_LEARNING_RATE,
+            training["epochs"],
+            start=training.get("decay_start", 0.0),
+            floor=training.get("decay_floor", 0.1),
+        ),
     )
     (guard,) = [c for c in run_callbacks if isinstance(c, NonFiniteGuard)]
     run_callbacks += list(callbacks or ())
