@@ -82,10 +82,13 @@ def test_ntm_defaults_apply_to_the_measured_tasks_only():
     assert zoo.resolve_config("ntm")["min_sharpening"] == 1.0
     assert zoo.resolve_config("ntm_tiny", copy)["min_sharpening"] == 1.0
     assert registry.model_option_defaults("ntm", "priority_sort") == {
-        "memory_init": "learned"
+        "memory_init": "learned",
+        "controller_units": 256,
     }
     priority_sort = tasks.get("priority_sort")
     assert zoo.resolve_config("ntm", priority_sort)["memory_init"] == "learned"
+    assert zoo.resolve_config("ntm", priority_sort)["controller_units"] == 256
+    assert zoo.resolve_config("ntm")["controller_units"] == 100
     assert (
         zoo.resolve_config("ntm_ff", priority_sort)["memory_init"] == "constant"
     )
