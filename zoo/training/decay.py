@@ -5,12 +5,8 @@ A run trains at its learning rate (the peak) until the fraction
 `decay_floor` times the peak, which its last epoch uses. The rate is set
 at the start of each epoch from the epoch's number alone, so a resumed run
 follows the same rates as an uninterrupted one; a resume that raises the
-number of epochs stretches the fall over the new total.
-
-On priority sort the fall over the last 40% of 1,000,000 sequences ended
-3.5 bits per sequence lower than the constant rate on the same seed
-(notes/2026-12-05-priority-sort-learned-memory.md), so `ntm` uses it there
-by default.
+number of epochs stretches the fall over the new total. `ntm` falls from
+60% of the run on priority sort by default (`zoo/models/ntm.py` says why).
 """
 
 import math
