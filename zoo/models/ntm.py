@@ -75,7 +75,7 @@ NTM_COMPILE_DEFAULTS = {
 # controller of 256 units instead of 100 (the paper's for this task is
 # wider still, 512), seeds 0 and 1 ended 5.8 bits lower each on one machine
 # (26.1 and 27.9 against 31.9 and 33.7), though 6-10 bits higher after
-# 200,000 and 1.7 times slower per sequence: the default since 2026-12-06
+# 200,000 and 1.3 times slower per sequence: the default since 2026-12-06
 # too.
 SMALL_BATCHES = {"batch_size": 8, "steps_per_epoch": 400}
 NTM_TASK_DEFAULTS = {
