@@ -109,6 +109,24 @@ def test_a_run_falls_epoch_by_epoch_and_resumes_on_the_same_rates(tmp_path):
     assert (config["decay"], config["decay_floor"]) == ("cosine", 0.1)
 
 
+def test_a_resume_to_more_epochs_stretches_the_fall_over_them(tmp_path):
+    run_dir = training.train(
+        "lstm_tiny",
+        "copy",
+        overrides=SMALL_COPY,
+        log_dir=tmp_path,
+        verbose=0,
+        epochs=2,
+        steps_per_epoch=2,
+        learning_rate=1e-2,
+        decay="cosine",
+    )
+    rates = _Rates()
+    training.resume(run_dir, epochs=4, verbose=0, callbacks=[rates])
+    longer = decay.cosine_decay(1e-2, epochs=4, floor=0.1).schedule
+    assert rates.rates == pytest.approx([longer(2, None), longer(3, None)])
+
+
 def test_a_fall_under_the_warm_up_schedule_is_refused_before_the_run(tmp_path):
     with pytest.raises(ValueError, match="`decay`: received 'cosine'"):
         training.train(
