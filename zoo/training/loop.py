@@ -523,8 +523,8 @@ def _fit(run_dir, config, task, model, *, state, verbose, callbacks=None):
             config.get("compile", {}).get("learning_rate")
             or compiling.DEFAULT_LEARNING_RATE,
             training["epochs"],
-            start=training.get("decay_start", 0.0),
-            floor=training.get("decay_floor", 0.1),
+            start=training.get("decay_start", TRAINING_DEFAULTS["decay_start"]),
+            floor=training.get("decay_floor", TRAINING_DEFAULTS["decay_floor"]),
         ),
     )
     (guard,) = [c for c in run_callbacks if isinstance(c, NonFiniteGuard)]

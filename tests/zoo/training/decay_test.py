@@ -84,22 +84,27 @@ class _StopAfter(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def test_a_run_falls_epoch_by_epoch_and_resumes_on_the_same_rates(tmp_path):
-    expected = decay.cosine_decay(1e-2, epochs=4, floor=0.1).schedule
-    expected = [expected(epoch, None) for epoch in range(4)]
-    first, second = _Rates(), _Rates()
-    run_dir = training.train(
+def _falling_run(log_dir, epochs, callbacks=None):
+    """A tiny run at 1e-2 whose rate falls over `epochs` of 2 steps."""
+    return training.train(
         "lstm_tiny",
         "copy",
         overrides=SMALL_COPY,
-        log_dir=tmp_path,
+        log_dir=log_dir,
         verbose=0,
-        callbacks=[first, _StopAfter(2)],
-        epochs=4,
+        callbacks=callbacks,
+        epochs=epochs,
         steps_per_epoch=2,
         learning_rate=1e-2,
         decay="cosine",
     )
+
+
+def test_a_run_falls_epoch_by_epoch_and_resumes_on_the_same_rates(tmp_path):
+    expected = decay.cosine_decay(1e-2, epochs=4, floor=0.1).schedule
+    expected = [expected(epoch, None) for epoch in range(4)]
+    first, second = _Rates(), _Rates()
+    run_dir = _falling_run(tmp_path, 4, callbacks=[first, _StopAfter(2)])
     assert first.rates == pytest.approx(expected[:2])
     training.resume(run_dir, verbose=0, callbacks=[second])
     assert second.rates == pytest.approx(expected[2:])
@@ -110,17 +115,7 @@ def test_a_run_falls_epoch_by_epoch_and_resumes_on_the_same_rates(tmp_path):
 
 
 def test_a_resume_to_more_epochs_stretches_the_fall_over_them(tmp_path):
-    run_dir = training.train(
-        "lstm_tiny",
-        "copy",
-        overrides=SMALL_COPY,
-        log_dir=tmp_path,
-        verbose=0,
-        epochs=2,
-        steps_per_epoch=2,
-        learning_rate=1e-2,
-        decay="cosine",
-    )
+    run_dir = _falling_run(tmp_path, 2)
     rates = _Rates()
     training.resume(run_dir, epochs=4, verbose=0, callbacks=[rates])
     longer = decay.cosine_decay(1e-2, epochs=4, floor=0.1).schedule
