@@ -408,20 +408,26 @@ def main(argv=None):
     model_overrides, task_overrides = training.split_overrides(
         args.model, args.task, overrides
     )
-    # Options the user left unset take the family's defaults for the task;
-    # `build` applies the compile options among them.
+    # Options the user left unset take the family's defaults for the task,
+    # as in `ntm-keras train`; `build` applies the compile options.
     family = registry.task_defaults(args.model, args.task)
-    if args.curriculum is None:
-        args.curriculum = family.get("curriculum", "none")
-    for option in ("batch_size", "decay", "decay_start", "decay_floor"):
-        if getattr(args, option) is None:
-            fallback = training.TRAINING_DEFAULTS[option]
-            setattr(args, option, family.get(option, fallback))
-    args.decay = args.decay or "none"
+    resolved = (
+        "batch_size",
+        "curriculum",
+        "decay",
+        "decay_start",
+        "decay_floor",
+    )
     try:
-        decay.check_decay(args.decay, args.decay_start, args.decay_floor)
+        options = training.resolve_options(
+            args.model,
+            args.task,
+            **{key: getattr(args, key) for key in resolved},
+        )
     except ValueError as error:
         parser.error(str(error))
+    for key in resolved:
+        setattr(args, key, options[key])
     if args.from_log:
         try:  # before anything is written
             logged = results_from_log(args.from_log)

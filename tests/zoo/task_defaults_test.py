@@ -139,6 +139,26 @@ def test_make_config_puts_the_user_above_the_task_defaults():
     assert config["training"]["curriculum"] == "none"
 
 
+def test_resolve_options_layers_user_family_and_training_defaults():
+    # The one home of the layering that `make_config` and the convergence
+    # benchmark share.
+    options = training.resolve_options("ntm", "priority_sort")
+    assert (options["decay"], options["decay_start"]) == ("cosine", 0.6)
+    assert options["decay_floor"] == 0.1
+    assert options["batch_size"] == 32 and options["curriculum"] == "none"
+    assert options["epochs"] == training.TRAINING_DEFAULTS["epochs"]
+    options = training.resolve_options(
+        "ntm", "priority_sort", decay="none", batch_size=16, curriculum=None
+    )
+    assert (options["decay"], options["batch_size"]) == ("none", 16)
+    assert training.resolve_options("ntm", "repeat_copy")["batch_size"] == 8
+    assert training.resolve_options("ntm", "copy")["decay"] == "none"
+    with pytest.raises(ValueError, match="decay_start"):
+        training.resolve_options("ntm", "copy", decay_start=float("nan"))
+    with pytest.raises(ValueError, match="batch_sise"):
+        training.resolve_options("ntm", "copy", batch_sise=8)
+
+
 def test_a_function_gives_defaults_per_task(scratch_registry):
     def by_task(task_name):
         return {"batch_size": 4} if task_name.startswith("repeat") else None

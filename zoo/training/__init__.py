@@ -16,6 +16,7 @@ _FROM_LOOP = (
     "compile_overrides",
     "dataset",
     "make_config",
+    "resolve_options",
     "resolve_time_bucket",
     "resolve_validation_steps",
     "resume",

@@ -247,6 +247,40 @@ def compile_overrides(training_options):
     return {key: training_options.get(key) for key in COMPILE_KEYS}
 
 
+def resolve_options(model_name, task_name, **training_options):
+    """Checks training options and fills the unset ones, for one model and task.
+
+    Options left unset (absent or None) take the model family's defaults for
+    the task (`zoo.registry.task_defaults`), then `TRAINING_DEFAULTS`; this
+    is the one place where that layering happens.
+
+    Args:
+        model_name: str. A name from `zoo.list()`.
+        task_name: str. A name from `tasks.list()`.
+        **training_options: any of `TRAINING_DEFAULTS`.
+
+    Returns:
+        dict with every key of `TRAINING_DEFAULTS`; `curriculum` and `decay`
+        are names ("none" where there is none).
+
+    Raises:
+        ValueError: for an unknown option or a bad value, named.
+    """
+    unknown = set(training_options) - set(TRAINING_DEFAULTS)
+    if unknown:
+        raise ValueError(
+            f"Unknown training option(s) {sorted(unknown)}; valid options are "
+            f"{sorted(TRAINING_DEFAULTS)}."
+        )
+    chosen = {k: v for k, v in training_options.items() if v is not None}
+    family = registry.task_defaults(model_name, task_name)
+    options = {**TRAINING_DEFAULTS, **family, **chosen}
+    options["curriculum"] = options["curriculum"] or "none"
+    options["decay"] = options["decay"] or "none"
+    _check_training_options(options)
+    return options
+
+
 def make_config(model_name, task_name, *, overrides=None, **training_options):
     """Checks a run's options and returns its `config.json` contents.
 
@@ -262,19 +296,7 @@ def make_config(model_name, task_name, *, overrides=None, **training_options):
         `training` options; `train` adds the resolved model and compile
         options.
     """
-    unknown = set(training_options) - set(TRAINING_DEFAULTS)
-    if unknown:
-        raise ValueError(
-            f"Unknown training option(s) {sorted(unknown)}; valid options are "
-            f"{sorted(TRAINING_DEFAULTS)}."
-        )
-    # The family's defaults for the task sit below what the caller sets.
-    chosen = {k: v for k, v in training_options.items() if v is not None}
-    family = registry.task_defaults(model_name, task_name)
-    options = {**TRAINING_DEFAULTS, **family, **chosen}
-    options["curriculum"] = options["curriculum"] or "none"
-    options["decay"] = options["decay"] or "none"
-    _check_training_options(options)
+    options = resolve_options(model_name, task_name, **training_options)
     model_overrides, task_overrides = split_overrides(
         model_name, task_name, dict(overrides or {})
     )
