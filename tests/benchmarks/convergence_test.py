@@ -174,6 +174,7 @@ def test_ntm_sorts_priorities_with_the_family_s_fall_unless_told(
     convergence.main([*arguments, *given, "--out", str(out)])
     report = json.loads((out / "results.json").read_text())
     assert report["decay"] == recorded
+    assert report["batch_size"] == 16  # the family's for the task
 
 
 @pytest.mark.parametrize(

@@ -145,12 +145,14 @@ def test_resolve_options_layers_user_family_and_training_defaults():
     options = training.resolve_options("ntm", "priority_sort")
     assert (options["decay"], options["decay_start"]) == ("cosine", 0.6)
     assert options["decay_floor"] == 0.1
-    assert options["batch_size"] == 32 and options["curriculum"] == "none"
+    assert options["batch_size"] == 16 and options["curriculum"] == "none"
+    # An epoch keeps the 3,200 sequences of the batches of 32.
+    assert options["steps_per_epoch"] == 200
     assert options["epochs"] == training.TRAINING_DEFAULTS["epochs"]
     options = training.resolve_options(
-        "ntm", "priority_sort", decay="none", batch_size=16, curriculum=None
+        "ntm", "priority_sort", decay="none", batch_size=32, curriculum=None
     )
-    assert (options["decay"], options["batch_size"]) == ("none", 16)
+    assert (options["decay"], options["batch_size"]) == ("none", 32)
     assert training.resolve_options("ntm", "repeat_copy")["batch_size"] == 8
     assert training.resolve_options("ntm", "copy")["decay"] == "none"
     with pytest.raises(ValueError, match="decay_start"):

@@ -76,7 +76,10 @@ NTM_COMPILE_DEFAULTS = {
 # wider still, 512), seeds 0 and 1 ended 5.8 bits lower each on one machine
 # (26.1 and 27.9 against 31.9 and 33.7), though 6-10 bits higher after
 # 200,000 and 1.3 times slower per sequence: the default since 2026-12-06
-# too.
+# too. In batches of 16 (an epoch still 3,200 sequences) that controller
+# ended 14-21 bits lower after 200,000 sequences on seeds 0 and 1 (46.7 and
+# 45.3 against 67.3 and 59.6) and was 8-11 bits lower at 480,000 on the way
+# to 1,000,000: the default since 2026-12-06, evening.
 SMALL_BATCHES = {"batch_size": 8, "steps_per_epoch": 400}
 NTM_TASK_DEFAULTS = {
     "associative_recall": {
@@ -92,6 +95,8 @@ NTM_TASK_DEFAULTS = {
     },
     "ngrams": SMALL_BATCHES,
     "priority_sort": {
+        "batch_size": 16,
+        "steps_per_epoch": 200,
         "learning_rate": 4e-3,
         "decay": "cosine",
         "decay_start": 0.6,

@@ -50,6 +50,8 @@ def test_a_bad_decay_option_is_refused_naming_it(options, named):
 
 def test_ntm_sorts_priorities_with_the_falling_rate_by_default():
     assert registry.task_defaults("ntm", "priority_sort") == {
+        "batch_size": 16,
+        "steps_per_epoch": 200,
         "learning_rate": 4e-3,
         "decay": "cosine",
         "decay_start": 0.6,
