@@ -78,8 +78,8 @@ NTM_COMPILE_DEFAULTS = {
 # 200,000 and 1.3 times slower per sequence: the default since 2026-12-06
 # too. In batches of 16 (an epoch still 3,200 sequences) that controller
 # ended 14-21 bits lower after 200,000 sequences on seeds 0 and 1 (46.7 and
-# 45.3 against 67.3 and 59.6) and was 8-11 bits lower at 480,000 on the way
-# to 1,000,000: the default since 2026-12-06, evening.
+# 45.3 against 67.3 and 59.6) and 4.6 and 4.7 bits lower after 1,000,000
+# (21.5 and 23.2): the default since 2026-12-06, evening.
 SMALL_BATCHES = {"batch_size": 8, "steps_per_epoch": 400}
 NTM_TASK_DEFAULTS = {
     "associative_recall": {
