@@ -28,11 +28,24 @@ over `--sequences` test sequences and measures, per sequence:
   weight on the slot where the vector to output was written;
 - `write_peak`: the mean weight of that most weighted slot at the input
   steps (1: every write on one slot; 1/N: spread evenly), which says how
-  much the slots above stand for.
+  much the slots above stand for;
+- `read_gate` and `write_gate`: the mean interpolation gate of the first
+  read head at the output steps and of the first write head at the input
+  steps (1: a fresh lookup by content every step; 0: the previous
+  weighting, moved by the shift, i.e. addressing by location);
+- `read_lookup_hits` and `read_lookup_neighbours`: the share of output
+  steps at which the read head's lookup by content alone (its key against
+  the memory, before the gate, the shift and the sharpening) puts most
+  weight on the slot to output, and on a slot next to it (one either
+  side), from which a shift of one can reach it;
+- `write_lookup_hits` and `write_lookup_neighbours`: the same for the
+  write head at the steps of the inputs written back, against the slot
+  it ends up writing to.
 
-Prints one JSON line per run (the means over the sequences) and, with
+Prints one JSON line per run (the means over the sequences). With
 `--out`, draws priority against write slot for the first sequences of
-each run.
+each run; with `--offsets-out`, where the read head's lookup and its
+final read land around the slot to output.
 """
 
 import argparse
@@ -52,6 +65,7 @@ import numpy as np  # noqa: E402
 
 import tasks  # noqa: E402
 from ntm_keras import inspect  # noqa: E402
+from ntm_keras.memory import addressing as memory_addressing  # noqa: E402
 from zoo.training import checkpointing  # noqa: E402
 
 
@@ -75,6 +89,22 @@ def unwrap_slots(slots, memory_size, reference=None):
     gaps = np.diff(np.concatenate([occupied, occupied[:1] + memory_size]))
     start = occupied[(np.argmax(gaps) + 1) % len(occupied)]
     return (slots - start) % memory_size
+
+
+def lookup_offsets(slots, targets, memory_size):
+    """Signed circular distance from each target slot to a looked-up slot.
+
+    Args:
+        slots: (K,) the slots a lookup put most weight on.
+        targets: (K,) the slots it should reach.
+        memory_size: int, slots in the circular memory.
+
+    Returns:
+        (K,) ints in `[-memory_size // 2, memory_size // 2)`: +1 is the
+        slot after the target, -1 the one before, wrapping around.
+    """
+    half = memory_size // 2
+    return (np.asarray(slots) - np.asarray(targets) + half) % memory_size - half
 
 
 def sequence_addressing(priorities, write_slots, read_slots, memory_size):
@@ -116,15 +146,30 @@ def addressing(model, inputs, task):
 
     Returns:
         list of dicts, one per sequence: the measures of
-        `sequence_addressing` (with `wanted`), `write_peak`,
-        `priorities` and `write_slots` (counted from the widest gap
-        between the wanted inputs' slots).
+        `sequence_addressing` (with `wanted`), `write_peak`, the gates,
+        the lookup measures, `priorities` and `write_slots` (counted from
+        the widest gap between the wanted inputs' slots).
     """
     inputs = np.asarray(inputs)
     bits = task.num_bits
     steps = list(inspect.step_memory_cell(model, inputs))
     write = np.stack([np.asarray(s["write_weights"])[:, 0] for s in steps], 1)
     read = np.stack([np.asarray(s["read_weights"])[:, 0] for s in steps], 1)
+    heads = np.asarray(steps[0]["read_weights"]).shape[1]  # R read heads
+    # (B, T, H): the read heads first, then the write heads.
+    gates = np.stack([np.asarray(s["gates"]) for s in steps], 1)
+    lookups = np.stack(
+        [
+            np.argmax(
+                memory_addressing.content_weights(
+                    s["memory_before"], s["keys"], s["strengths"]
+                ),
+                axis=-1,
+            )
+            for s in steps
+        ],
+        1,
+    )  # (B, T, H): the slot each head's lookup by content alone peaks on
     memory_size = write.shape[-1]
     results = []
     for b in range(inputs.shape[0]):
@@ -137,6 +182,23 @@ def addressing(model, inputs, task):
             priorities, write_slots, read_slots, memory_size
         )
         measures["write_peak"] = float(np.mean(np.max(write[b, :count], -1)))
+        out = slice(count + 1, count + 1 + outputs)
+        wanted = measures["wanted"]
+        measures["read_gate"] = float(np.mean(gates[b, out, 0]))
+        measures["write_gate"] = float(np.mean(gates[b, :count, heads]))
+        for name, lookup in (
+            ("read", lookups[b, out, 0]),
+            ("write", lookups[b, :count, heads][wanted]),
+        ):
+            offsets = lookup_offsets(lookup, write_slots[wanted], memory_size)
+            measures[f"{name}_lookup_offsets"] = offsets
+            measures[f"{name}_lookup_hits"] = float(np.mean(offsets == 0))
+            measures[f"{name}_lookup_neighbours"] = float(
+                np.mean(np.abs(offsets) == 1)
+            )
+        measures["read_offsets"] = lookup_offsets(
+            read_slots, write_slots[wanted], memory_size
+        )
         measures["priorities"] = priorities
         measures["write_slots"] = unwrap_slots(
             write_slots, memory_size, write_slots[measures["wanted"]]
@@ -151,6 +213,12 @@ MEASURES = (
     "slots_used",
     "read_hits",
     "write_peak",
+    "read_gate",
+    "write_gate",
+    "read_lookup_hits",
+    "read_lookup_neighbours",
+    "write_lookup_hits",
+    "write_lookup_neighbours",
 )
 
 
@@ -223,12 +291,51 @@ def plot(per_run, labels, out, shown=6):
     figure.savefig(out, dpi=110)
 
 
+def plot_offsets(per_run, labels, out, reach=4):
+    """Where the read head's key points, and where the read lands.
+
+    One panel per run: the share of output steps at each offset from the
+    slot to output, for the lookup by content alone and for the final
+    read weighting (offsets beyond `reach` pooled at the edges).
+    """
+    figure, axes = plt.subplots(
+        1, len(per_run), figsize=(4.2 * len(per_run), 3.4), squeeze=False
+    )
+    offsets = np.arange(-reach, reach + 1)
+    for axis, results, label in zip(axes[0], per_run, labels):
+        for key, shift, name in (
+            ("read_lookup_offsets", -0.2, "lookup by content (key)"),
+            ("read_offsets", 0.2, "final read weighting"),
+        ):
+            values = np.clip(
+                np.concatenate([r[key] for r in results]), -reach, reach
+            )
+            shares = [np.mean(values == o) for o in offsets]
+            axis.bar(offsets + shift, shares, width=0.4, label=name)
+        axis.set_xticks(offsets)
+        axis.set_xticklabels(
+            [f"<={-reach}"] + [str(o) for o in offsets[1:-1]] + [f">={reach}"]
+        )
+        axis.set_title(label)
+        axis.set_xlabel("slot peaked on, minus the slot to output")
+        axis.set_ylabel("share of output steps")
+        axis.legend(fontsize=8)
+    figure.suptitle("the read head at the output steps")
+    figure.tight_layout()
+    figure.savefig(out, dpi=110)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run_dirs", nargs="+")
     parser.add_argument("--labels", default=None)
     parser.add_argument("--sequences", type=int, default=64)
     parser.add_argument("--out", default=None)
+    parser.add_argument(
+        "--offsets-out",
+        default=None,
+        help="also draw where the read head's key points (a .png path)",
+    )
     args = parser.parse_args(argv)
     if args.sequences < 1:
         parser.error(f"--sequences must be >= 1, received {args.sequences}")
@@ -260,6 +367,8 @@ def main(argv=None):
         )
     if args.out:
         plot(per_run, labels, args.out)
+    if args.offsets_out:
+        plot_offsets(per_run, labels, args.offsets_out)
 
 
 if __name__ == "__main__":

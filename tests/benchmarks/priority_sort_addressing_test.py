@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pytest
 
@@ -5,6 +7,7 @@ import tasks
 import zoo
 from benchmarks import priority_sort_addressing as psa
 from ntm_keras import inspect
+from ntm_keras.memory import addressing
 
 
 def test_slots_count_from_the_widest_gap_so_a_wrapped_order_stays_ordered():
@@ -66,6 +69,64 @@ def test_slots_are_the_traced_weightings_argmax():
     np.testing.assert_allclose(
         results[0]["priorities"], np.asarray(inputs)[0, :5, task.num_bits]
     )
+    # Inputs at steps 0-4, the delimiter at 5, outputs at steps 6-9; one
+    # read head (gate 0), then the write head (gate 1).
+    gates = trace["gates"]  # (steps, heads)
+    assert results[0]["read_gate"] == pytest.approx(
+        float(np.mean(gates[6:10, 0])), rel=1e-5
+    )
+    assert results[0]["write_gate"] == pytest.approx(
+        float(np.mean(gates[:5, 1])), rel=1e-5
+    )
+
+
+def test_lookup_offsets_wrap_around_the_memory():
+    np.testing.assert_array_equal(
+        psa.lookup_offsets([5, 0, 127, 64], [4, 127, 0, 0], 128),
+        [1, 1, -1, -64],
+    )
+
+
+def test_lookup_measures_follow_each_head_s_key_alone():
+    # Against the lookups recomputed from the memory each step starts
+    # with: the read head's at the output steps (6-9), the write head's
+    # at the steps of the wanted inputs, both against the wanted inputs'
+    # write slots.
+    task = tasks.get("priority_sort", num_inputs=5, num_outputs=4, min_inputs=5)
+    model = zoo.get(
+        "ntm_tiny", input_dim=task.spec.input_dim, output_dim=task.num_bits
+    )
+    inputs = np.asarray(next(iter(task.dataset("test", 3)))[0])
+    steps = list(inspect.step_memory_cell(model, inputs))
+    lookups = np.stack(
+        [
+            np.argmax(
+                addressing.content_weights(
+                    s["memory_before"], s["keys"], s["strengths"]
+                ),
+                axis=-1,
+            )
+            for s in steps
+        ],
+        1,
+    )  # (B, T, heads)
+    writes = np.stack(
+        [np.argmax(np.asarray(s["write_weights"])[:, 0], -1) for s in steps], 1
+    )  # (B, T)
+    n = np.asarray(steps[0]["write_weights"]).shape[-1]
+    for b, result in enumerate(psa.addressing(model, inputs, task)):
+        targets = writes[b, :5][result["wanted"]]
+        for name, lookup in (
+            ("read", lookups[b, 6:10, 0]),
+            ("write", lookups[b, :5, 1][result["wanted"]]),
+        ):
+            distance = np.abs((lookup - targets + n // 2) % n - n // 2)
+            assert result[f"{name}_lookup_hits"] == pytest.approx(
+                float(np.mean(distance == 0))
+            )
+            assert result[f"{name}_lookup_neighbours"] == pytest.approx(
+                float(np.mean(distance == 1))
+            )
 
 
 def test_a_missing_run_is_a_usage_error_not_a_traceback(tmp_path, capsys):
@@ -103,3 +164,26 @@ def test_a_keras_model_for_another_input_size_is_a_usage_error(
     with pytest.raises(SystemExit):
         psa.main([str(tmp_path / "missing.keras")])
     assert "no such file" in capsys.readouterr().err
+
+
+def test_main_draws_both_figures_from_a_saved_model(tmp_path, capsys):
+    task = tasks.get("priority_sort")
+    zoo.get(
+        "ntm_tiny", input_dim=task.spec.input_dim, output_dim=task.num_bits
+    ).save(tmp_path / "model.keras")
+    psa.main(
+        [
+            str(tmp_path / "model.keras"),
+            "--sequences",
+            "2",
+            "--out",
+            str(tmp_path / "slots.png"),
+            "--offsets-out",
+            str(tmp_path / "offsets.png"),
+        ]
+    )
+    line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert set(psa.MEASURES) <= set(line)
+    assert 0.0 <= line["read_lookup_hits"] + line["read_lookup_neighbours"] <= 1
+    assert (tmp_path / "slots.png").stat().st_size > 0
+    assert (tmp_path / "offsets.png").stat().st_size > 0
