@@ -26,6 +26,10 @@ over `--sequences` test sequences and measures, per sequence:
   each);
 - `read_hits`: the share of output steps whose first read head puts most
   weight on the slot where the vector to output was written;
+- `read_ahead_hits`: the same for the read one step earlier (at the
+  delimiter for the first output). The read vector of a step reaches
+  the controller at the next step, so a model may fetch each vector one
+  step before it outputs it; `read_hits` misses such a pipeline;
 - `write_peak`: the mean weight of that most weighted slot at the input
   steps (1: every write on one slot; 1/N: spread evenly), which says how
   much the slots above stand for;
@@ -107,17 +111,21 @@ def lookup_offsets(slots, targets, memory_size):
     return (np.asarray(slots) - np.asarray(targets) + half) % memory_size - half
 
 
-def sequence_addressing(priorities, write_slots, read_slots, memory_size):
-    """The first four measures of the module docstring, one sequence.
+def sequence_addressing(
+    priorities, write_slots, read_slots, memory_size, ahead_slots=None
+):
+    """The first five measures of the module docstring, one sequence.
 
     Args:
         priorities: (N,) the inputs' priorities.
         write_slots: (N,) the slot of most write weight at each input step.
         read_slots: (K,) the slot of most read weight at each output step.
         memory_size: int, slots in the memory.
+        ahead_slots: (K,) the same one step earlier, or None (then
+            `read_ahead_hits` is left out).
 
     Returns:
-        dict: the four measures (floats) and `wanted`, the indices of the
+        dict: the measures (floats) and `wanted`, the indices of the
         inputs to write back, highest priority first.
     """
     # The inputs to write back, highest priority first.
@@ -127,13 +135,18 @@ def sequence_addressing(priorities, write_slots, read_slots, memory_size):
     _, inverse, counts = np.unique(
         write_slots, return_inverse=True, return_counts=True
     )
-    return {
+    measures = {
         "write_rank_correlation": float(np.nan_to_num(correlation)),
         "distinct_write_slots": float(np.mean(counts[inverse][wanted] == 1)),
         "slots_used": float(len(np.unique(write_slots[wanted]))),
         "read_hits": float(np.mean(write_slots[wanted] == read_slots)),
         "wanted": wanted,
     }
+    if ahead_slots is not None:
+        measures["read_ahead_hits"] = float(
+            np.mean(write_slots[wanted] == ahead_slots)
+        )
+    return measures
 
 
 def addressing(model, inputs, task):
@@ -178,8 +191,9 @@ def addressing(model, inputs, task):
         priorities = inputs[b, :count, bits]
         write_slots = np.argmax(write[b, :count], axis=-1)
         read_slots = np.argmax(read[b, count + 1 : count + 1 + outputs], -1)
+        ahead_slots = np.argmax(read[b, count : count + outputs], -1)
         measures = sequence_addressing(
-            priorities, write_slots, read_slots, memory_size
+            priorities, write_slots, read_slots, memory_size, ahead_slots
         )
         measures["write_peak"] = float(np.mean(np.max(write[b, :count], -1)))
         out = slice(count + 1, count + 1 + outputs)
@@ -212,6 +226,7 @@ MEASURES = (
     "distinct_write_slots",
     "slots_used",
     "read_hits",
+    "read_ahead_hits",
     "write_peak",
     "read_gate",
     "write_gate",

@@ -36,6 +36,18 @@ def test_measures_of_one_sequence_against_hand_values():
     assert result["distinct_write_slots"] == 1.0
     assert result["slots_used"] == 3
     assert result["read_hits"] == pytest.approx(2 / 3)
+    assert "read_ahead_hits" not in result
+    # A pipeline: each vector read one step before it is output (the
+    # delimiter's read for the first), so every output step misses.
+    result = psa.sequence_addressing(
+        priorities,
+        np.array([126, 1, 120, 3, 60]),
+        np.array([1, 126, 50]),
+        128,
+        ahead_slots=np.array([3, 1, 126]),
+    )
+    assert result["read_hits"] == 0.0
+    assert result["read_ahead_hits"] == 1.0
     # Falling slots 10, 10, 30 (ties ranked by output order, so the ranks
     # 0, 1, 2 against the priorities' 2, 1, 0); the input left out shares
     # slot 10 too; every read finds its slot.
@@ -71,6 +83,16 @@ def test_slots_are_the_traced_weightings_argmax():
     )
     # Inputs at steps 0-4, the delimiter at 5, outputs at steps 6-9; one
     # read head (gate 0), then the write head (gate 1).
+    # The read hits, at the output steps and one step ahead of them
+    # (the delimiter at step 5 for the first output).
+    read_slots = np.argmax(trace["read_weights"][:, 0], axis=-1)
+    written = slots[wanted]
+    assert results[0]["read_hits"] == pytest.approx(
+        float(np.mean(read_slots[6:10] == written))
+    )
+    assert results[0]["read_ahead_hits"] == pytest.approx(
+        float(np.mean(read_slots[5:9] == written))
+    )
     gates = trace["gates"]  # (steps, heads)
     assert results[0]["read_gate"] == pytest.approx(
         float(np.mean(gates[6:10, 0])), rel=1e-5
