@@ -190,32 +190,33 @@ def addressing(model, inputs, task):
         outputs = int(task.num_sorted(count))  # K
         priorities = inputs[b, :count, bits]
         write_slots = np.argmax(write[b, :count], axis=-1)
-        read_slots = np.argmax(read[b, count + 1 : count + 1 + outputs], -1)
+        out = slice(count + 1, count + 1 + outputs)  # the output steps
+        read_slots = np.argmax(read[b, out], -1)
         ahead_slots = np.argmax(read[b, count : count + outputs], -1)
         measures = sequence_addressing(
             priorities, write_slots, read_slots, memory_size, ahead_slots
         )
         measures["write_peak"] = float(np.mean(np.max(write[b, :count], -1)))
-        out = slice(count + 1, count + 1 + outputs)
         wanted = measures["wanted"]
+        targets = write_slots[wanted]  # the slots of the vectors to output
         measures["read_gate"] = float(np.mean(gates[b, out, 0]))
         measures["write_gate"] = float(np.mean(gates[b, :count, heads]))
         for name, lookup in (
             ("read", lookups[b, out, 0]),
             ("write", lookups[b, :count, heads][wanted]),
         ):
-            offsets = lookup_offsets(lookup, write_slots[wanted], memory_size)
+            offsets = lookup_offsets(lookup, targets, memory_size)
             measures[f"{name}_lookup_offsets"] = offsets
             measures[f"{name}_lookup_hits"] = float(np.mean(offsets == 0))
             measures[f"{name}_lookup_neighbours"] = float(
                 np.mean(np.abs(offsets) == 1)
             )
         measures["read_offsets"] = lookup_offsets(
-            read_slots, write_slots[wanted], memory_size
+            read_slots, targets, memory_size
         )
         measures["priorities"] = priorities
         measures["write_slots"] = unwrap_slots(
-            write_slots, memory_size, write_slots[measures["wanted"]]
+            write_slots, memory_size, targets
         )
         results.append(measures)
     return results
