@@ -13,10 +13,12 @@ errors per sequence. Training then goes on for `--watch` (50,000) more
 sequences to look for relapses: an evaluation above 1 bit error per
 sequence. `--decay cosine` lowers the learning rate over the budget (over
 its last part with `--decay-start`; `ntm` does so on priority sort unless
-`--decay none`). The JSON gives, per seed, the curve,
-the sequences and seconds of training to converge (evaluation time
-excluded), relapses and NaNs, and over seeds the medians; a PNG shows
-the median curve with the spread.
+`--decay none`). `--stop-at` ends each seed early, with the learning rate
+of the whole `--budget` run, whose start it reproduces (a cheap screen of
+long runs). The JSON gives, per seed, the curve, the sequences and
+seconds of training to converge (evaluation time excluded), relapses and
+NaNs, and over seeds the medians; a PNG shows the median curve with the
+spread.
 """
 
 import argparse
@@ -44,12 +46,12 @@ RELAPSE_BITS = 1.0
 class ConvergenceWatcher(keras.callbacks.Callback):
     """Records each evaluation and stops when the question is answered."""
 
-    def __init__(self, batch_size, steps_per_epoch, threshold, watch, budget):
+    def __init__(self, batch_size, steps_per_epoch, threshold, watch, stop_at):
         super().__init__()
         self.sequences_per_epoch = batch_size * steps_per_epoch
         self.threshold = threshold
         self.watch = watch
-        self.budget = budget
+        self.stop_at = stop_at
         self.curve = []
         self.converged_at = None
         self.converged_seconds = None
@@ -90,7 +92,7 @@ class ConvergenceWatcher(keras.callbacks.Callback):
             self.converged_at is not None
             and seen >= self.converged_at + self.watch
         )
-        if done_watching or seen >= self.budget:
+        if done_watching or seen >= self.stop_at:
             self.model.stop_training = True
 
     def relapses(self):
@@ -125,7 +127,11 @@ def run_seed(name, task_name, seed, args, model_overrides, task_overrides):
             )
         ]
     watcher = ConvergenceWatcher(
-        args.batch_size, steps, args.threshold, args.watch, args.budget
+        args.batch_size,
+        steps,
+        args.threshold,
+        args.watch,
+        args.stop_at or args.budget,
     )
     epochs = math.ceil(args.budget / (steps * args.batch_size))
     learning_rate = float(model.optimizer.learning_rate)
@@ -274,12 +280,13 @@ def combine(paths, out):
     """
     reports = [json.loads(pathlib.Path(p).read_text()) for p in paths]
     same = ("model", "task", "overrides", "batch_size", "curriculum")
-    same += ("compile", "threshold", "decay")
-    # Reports written before the threshold and the decay were recorded used
-    # the default threshold and no decay.
+    same += ("compile", "threshold", "decay", "stop_at")
+    # Reports written before the threshold, the decay and the stop were
+    # recorded used the default threshold, no decay and no early stop.
     for r in reports:
         r.setdefault("threshold", DEFAULT_THRESHOLD)
         r.setdefault("decay", None)
+        r.setdefault("stop_at", None)
         if r["decay"] is not None:
             r["decay"].setdefault("start", 0.0)
     for other in reports[1:]:
@@ -334,6 +341,14 @@ def main(argv=None):
         family=True,
     )
     parser.add_argument("--budget", type=int, default=200_000)
+    parser.add_argument(
+        "--stop-at",
+        type=int,
+        default=None,
+        metavar="SEQUENCES",
+        help="stop each seed after this many sequences, the learning rate "
+        "falling as over the whole --budget (the start of a long run)",
+    )
     parser.add_argument("--eval-every", type=int, default=3_200)
     parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
     parser.add_argument("--watch", type=int, default=50_000)
@@ -375,6 +390,11 @@ def main(argv=None):
         parser.error(
             f"--seeds: received {args.seeds!r}; expected whole numbers "
             "separated by commas, e.g. 0,1,2"
+        )
+    if args.stop_at is not None and not 0 < args.stop_at <= args.budget:
+        parser.error(
+            f"--stop-at: received {args.stop_at}; expected a number of "
+            f"sequences from 1 to --budget ({args.budget})"
         )
     if (args.combine or args.from_log) and not args.out:
         parser.error("--combine and --from-log need --out")
@@ -468,6 +488,7 @@ def main(argv=None):
             else None
         ),
         "seeds_asked": args.seeds,
+        "stop_at": args.stop_at,
         "results": [],
     }
     if args.from_log:

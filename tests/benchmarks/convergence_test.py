@@ -262,3 +262,64 @@ def test_an_out_under_a_file_is_a_usage_error_before_any_training(
     assert stopped.value.code == 2
     assert "is not a directory" in capsys.readouterr().err
     assert (tmp_path / "results").read_text() == "mine"
+
+
+def test_stop_at_runs_the_start_of_the_budget_s_run_with_its_fall(tmp_path):
+    def run(out, *stop):
+        convergence.main(
+            [
+                "ntm_tiny",
+                "--task",
+                "copy",
+                "--seeds",
+                "0",
+                "--budget",
+                "96",
+                "--eval-every",
+                "32",
+                "--decay",
+                "cosine",
+                *stop,
+                "--out",
+                str(out),
+            ]
+        )
+        return json.loads((out / "results.json").read_text())
+
+    whole = run(tmp_path / "whole")
+    start = run(tmp_path / "start", "--stop-at", "64")
+    assert start["stop_at"] == 64 and whole["stop_at"] is None
+    whole_curve = whole["results"][0]["curve"]
+    start_curve = start["results"][0]["curve"]
+    assert [p["sequences"] for p in start_curve] == [32, 64]
+    # The rate falls over the 96 sequences of the budget, not over 64.
+    for early, same in zip(start_curve, whole_curve):
+        assert early["learning_rate"] == pytest.approx(same["learning_rate"])
+        assert early["bits_per_sequence"] == pytest.approx(
+            same["bits_per_sequence"], rel=1e-4
+        )
+    assert start_curve[1]["learning_rate"] < start_curve[0]["learning_rate"]
+    with pytest.raises(ValueError, match="'stop_at' differs"):
+        convergence.combine(
+            [tmp_path / "whole/results.json", tmp_path / "start/results.json"],
+            tmp_path / "both",
+        )
+
+
+@pytest.mark.parametrize("stop_at", ["0", "97", "-5"])
+def test_a_stop_outside_the_budget_is_a_usage_error(tmp_path, capsys, stop_at):
+    with pytest.raises(SystemExit) as stopped:
+        convergence.main(
+            [
+                "ntm",
+                "--budget",
+                "96",
+                "--stop-at",
+                stop_at,
+                "--out",
+                str(tmp_path),
+            ]
+        )
+    assert stopped.value.code == 2
+    assert f"--stop-at: received {stop_at}" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
