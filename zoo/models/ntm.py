@@ -79,7 +79,18 @@ NTM_COMPILE_DEFAULTS = {
 # too. In batches of 16 (an epoch still 3,200 sequences) that controller
 # ended 14-21 bits lower after 200,000 sequences on seeds 0 and 1 (46.7 and
 # 45.3 against 67.3 and 59.6) and 4.6 and 4.7 bits lower after 1,000,000
-# (21.5 and 23.2): the default since 2026-12-06, evening.
+# (21.5 and 23.2): the default since 2026-12-06, evening. Those models
+# sort on the way in: every input looked up by content, read one slot
+# ahead. A floor of 2 on the write head's sharpening with the write head
+# started forward, strongly (`write_forward_bias=4`: the write gate starts
+# at 0.02, the +1 shift at 0.96), leads 4 seeds of 5 to a second
+# algorithm instead, each input written to a fresh slot in order of
+# arrival and read back by content in priority order (cost after 51,200
+# sequences 53-56 bits, where the first algorithm is at 72-81; seed 3
+# writes by content into 7 slots, 93.5), and seeds 0 and 1 end at 10.3
+# and 8.5 after 1,000,000
+# (notes/2026-12-05-priority-sort-learned-memory.md): the default since
+# 2026-12-06, late evening.
 SMALL_BATCHES = {"batch_size": 8, "steps_per_epoch": 400}
 NTM_TASK_DEFAULTS = {
     "associative_recall": {
@@ -101,7 +112,12 @@ NTM_TASK_DEFAULTS = {
         "decay": "cosine",
         "decay_start": 0.6,
         "decay_floor": 0.1,
-        "model": {"memory_init": "learned", "controller_units": 256},
+        "model": {
+            "memory_init": "learned",
+            "controller_units": 256,
+            "write_min_sharpening": 2.0,
+            "write_forward_bias": 4.0,
+        },
     },
     "repeat_copy": {
         "learning_rate": 1e-2,
