@@ -87,8 +87,8 @@ NTM_COMPILE_DEFAULTS = {
 # algorithm instead, each input written to a fresh slot in order of
 # arrival and read back by content in priority order (cost after 51,200
 # sequences 53-56 bits, where the first algorithm is at 72-81; seed 3
-# writes by content into 7 slots, 93.5), and seeds 0 and 1 end at 10.3
-# and 8.5 after 1,000,000
+# writes by content into 7 slots, 93.5). After 1,000,000 seeds 0, 1 and
+# 2 end at 10.3, 8.5 and 9.8, seed 3 at 58.6, still sorting into 7 slots
 # (notes/2026-12-05-priority-sort-learned-memory.md): the default since
 # 2026-12-06, late evening.
 SMALL_BATCHES = {"batch_size": 8, "steps_per_epoch": 400}
