@@ -171,6 +171,8 @@ def train_babi_run(tmp_path_factory, model, babi_tasks):
         1,
         "--batch-size",
         4,
+        "--jit-compile",
+        "off",  # two steps: XLA would only cost compile time
         "--log-dir",
         log_dir,
     )

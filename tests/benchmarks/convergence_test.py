@@ -208,6 +208,8 @@ def test_save_final_keeps_each_seed_s_model_converged_or_not(tmp_path):
             "--eval-every",
             "32",
             "--save-final",
+            "--jit-compile",
+            "off",  # XLA would only cost compile time here
             "--out",
             str(tmp_path),
         ]
@@ -279,6 +281,8 @@ def test_stop_at_runs_the_start_of_the_budget_s_run_with_its_fall(tmp_path):
                 "32",
                 "--decay",
                 "cosine",
+                "--jit-compile",
+                "off",  # XLA would only cost compile time here
                 *stop,
                 "--out",
                 str(out),

@@ -42,24 +42,30 @@ def test_table_permutes_each_group_within_itself_and_fixes_the_rest():
     assert not np.array_equal(table, other)
 
 
-def task_1(tmp_path_factory, rename_entities):
+@pytest.fixture(scope="module")
+def tfds_dir(tmp_path_factory):
+    # One cache for both tasks below: the second reads what the first built.
+    return str(tmp_path_factory.mktemp("tfds"))
+
+
+def task_1(tfds_dir, rename_entities):
     return tasks.get(
         "babi",
         tasks=(1,),
         data_dir=str(real_babi_dir()),
-        tfds_dir=str(tmp_path_factory.mktemp("tfds")),
+        tfds_dir=tfds_dir,
         rename_entities=rename_entities,
     )
 
 
 @pytest.fixture(scope="module")
-def renamed_task(tmp_path_factory):
-    return task_1(tmp_path_factory, True)
+def renamed_task(tfds_dir):
+    return task_1(tfds_dir, True)
 
 
 @pytest.fixture(scope="module")
-def plain(tmp_path_factory):
-    return task_1(tmp_path_factory, False)
+def plain(tfds_dir):
+    return task_1(tfds_dir, False)
 
 
 def test_renamed_task_1_batches_keep_their_answers_and_change_names(
