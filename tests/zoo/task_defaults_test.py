@@ -85,14 +85,14 @@ def test_ntm_defaults_apply_to_the_measured_tasks_only():
         "memory_init": "learned",
         "controller_units": 256,
         "write_min_sharpening": 2.0,
-        "write_forward_bias": 4.0,
+        "write_forward_bias": 6.0,
     }
     priority_sort = tasks.get("priority_sort")
     sort_config = zoo.resolve_config("ntm", priority_sort)
     assert sort_config["memory_init"] == "learned"
     assert sort_config["controller_units"] == 256
     assert sort_config["write_min_sharpening"] == 2.0
-    assert sort_config["write_forward_bias"] == 4.0
+    assert sort_config["write_forward_bias"] == 6.0
     assert sort_config["min_sharpening"] == 1.0  # the read head's own
     assert zoo.resolve_config("ntm")["controller_units"] == 100
     assert (
