@@ -15,10 +15,13 @@ sequence. `--decay cosine` lowers the learning rate over the budget (over
 its last part with `--decay-start`; `ntm` does so on priority sort unless
 `--decay none`). `--stop-at` ends each seed early, with the learning rate
 of the whole `--budget` run, whose start it reproduces (a cheap screen of
-long runs). The JSON gives, per seed, the curve, the sequences and
-seconds of training to converge (evaluation time excluded), relapses and
-NaNs, and over seeds the medians; a PNG shows the median curve with the
-spread.
+long runs). With `--out`, each seed is checkpointed after every evaluation
+(`--out/seed-S/checkpoints/`); `--resume` continues a killed run from
+there, as if it had not stopped, and takes a later `--stop-at` (or none)
+to carry seeds stopped early on to the end of the budget. The JSON gives,
+per seed, the curve, the sequences and seconds of training to converge
+(evaluation time excluded), relapses and NaNs, and over seeds the
+medians; a PNG shows the median curve with the spread.
 """
 
 import argparse
@@ -37,7 +40,12 @@ import plot_convergence_groups  # noqa: E402
 
 import tasks  # noqa: E402
 from zoo import cli, registry, training  # noqa: E402
-from zoo.training import curriculum, decay, run_files  # noqa: E402
+from zoo.training import (  # noqa: E402
+    checkpointing,
+    curriculum,
+    decay,
+    run_files,
+)
 
 DEFAULT_THRESHOLD = 0.1
 RELAPSE_BITS = 1.0
@@ -88,12 +96,33 @@ class ConvergenceWatcher(keras.callbacks.Callback):
         if self.converged_at is None and errors <= self.threshold:
             self.converged_at = seen
             self.converged_seconds = self.train_seconds
-        done_watching = (
+        if self.finished():
+            self.model.stop_training = True
+
+    def finished(self):
+        """True once the seed is answered: NaN, watched, or at its stop."""
+        if self.nan:
+            return True
+        if not self.curve:
+            return False
+        seen = self.curve[-1]["sequences"]
+        watched = (
             self.converged_at is not None
             and seen >= self.converged_at + self.watch
         )
-        if done_watching or seen >= self.stop_at:
-            self.model.stop_training = True
+        return watched or seen >= self.stop_at
+
+    def state(self):
+        """What a resumed run needs, as plain values."""
+        keys = ("curve", "converged_at", "converged_seconds", "nan")
+        return {"train_seconds": self.train_seconds} | {
+            key: getattr(self, key) for key in keys
+        }
+
+    def restore(self, state):
+        """Takes back a `state()`."""
+        for key, value in state.items():
+            setattr(self, key, value)
 
     def relapses(self):
         if self.converged_at is None:
@@ -106,26 +135,41 @@ class ConvergenceWatcher(keras.callbacks.Callback):
         ]
 
 
-def run_seed(name, task_name, seed, args, model_overrides, task_overrides):
+def run_seed(
+    name, task_name, seed, args, model_overrides, task_overrides, run_dir=None
+):
+    """Trains one seed and returns `(result, model)`.
+
+    With `run_dir`, the seed is checkpointed there after every evaluation,
+    and continues from its last checkpoint if it has one: the model and its
+    optimizer state, the curve so far, the task's difficulty and the
+    curriculum come back, and the train batches go on where they stopped.
+    """
     keras.utils.set_random_seed(seed)
     task = tasks.get(
         task_name, **dict(task_overrides, seed=seed, eval_size=1024)
     )
     model, bucket = cli.build_model(name, task, model_overrides, args)
+    # The rate compiled in; a checkpoint holds the rate its decay had set.
+    learning_rate = float(model.optimizer.learning_rate)
+    state = None if run_dir is None else checkpointing.last_state(run_dir)
+    if state is not None:
+        model = checkpointing.load_state_model(run_dir, state)
 
-    def data(split):
-        return training.dataset(task, split, args.batch_size, bucket)
+    def data(split, **kwargs):
+        return training.dataset(task, split, args.batch_size, bucket, **kwargs)
 
     steps = max(1, args.eval_every // args.batch_size)
     # A curriculum judges the training batches (at the current level), since
     # the validation data here are the full-difficulty test sequences.
-    schedule = []
+    teacher = None
     if args.curriculum not in (None, "none"):
-        schedule = [
-            curriculum.CURRICULA[args.curriculum](
-                task, monitor="bit_errors_per_sequence"
-            )
-        ]
+        teacher = curriculum.CURRICULA[args.curriculum](
+            task, monitor="bit_errors_per_sequence"
+        )
+        if state is not None and state["curriculum"]:
+            teacher.set_state(state["curriculum"])
+    schedule = [] if teacher is None else [teacher]
     watcher = ConvergenceWatcher(
         args.batch_size,
         steps,
@@ -134,7 +178,12 @@ def run_seed(name, task_name, seed, args, model_overrides, task_overrides):
         args.stop_at or args.budget,
     )
     epochs = math.ceil(args.budget / (steps * args.batch_size))
-    learning_rate = float(model.optimizer.learning_rate)
+    initial_epoch, wall_before = 0, 0.0
+    if state is not None:  # after the curriculum, which sets its own start
+        task.set_difficulty(state["difficulty"])
+        watcher.restore(state["record"]["watcher"])
+        initial_epoch = state["epoch"]
+        wall_before = state["record"]["wall_seconds"]
     fall = decay.make_decay(
         args.decay,
         learning_rate,
@@ -145,15 +194,38 @@ def run_seed(name, task_name, seed, args, model_overrides, task_overrides):
     if fall is not None:
         schedule.append(fall)
     started = time.perf_counter()
-    model.fit(
-        data("train"),
-        steps_per_epoch=steps,
-        epochs=epochs,
-        validation_data=data("test"),
-        callbacks=schedule + [watcher],
-        shuffle=False,
-        verbose=0,
-    )
+
+    def wall_seconds():
+        return wall_before + time.perf_counter() - started
+
+    saver = []
+    if run_dir is not None:
+        saver = [
+            checkpointing.RunCheckpoint(
+                pathlib.Path(run_dir) / run_files.CHECKPOINTS_DIR,
+                task=task,
+                curriculum=teacher,
+                monitor="val_bit_errors_per_sequence",
+                epochs=epochs,
+                record=lambda: {
+                    "watcher": watcher.state(),
+                    "wall_seconds": wall_seconds(),
+                },
+            )
+        ]
+        if state is not None:
+            saver[0].restore(state)
+    if not watcher.finished():  # a kill can come after the last checkpoint
+        model.fit(
+            data("train", start=initial_epoch * steps),
+            steps_per_epoch=steps,
+            epochs=epochs,
+            initial_epoch=initial_epoch,
+            validation_data=data("test"),
+            callbacks=schedule + [watcher] + saver,
+            shuffle=False,
+            verbose=0,
+        )
     return {
         "seed": seed,
         "converged_at_sequences": watcher.converged_at,
@@ -162,7 +234,7 @@ def run_seed(name, task_name, seed, args, model_overrides, task_overrides):
             if watcher.converged_seconds is None
             else round(watcher.converged_seconds, 1)
         ),
-        "wall_seconds": round(time.perf_counter() - started, 1),
+        "wall_seconds": round(wall_seconds(), 1),
         "relapses": watcher.relapses(),
         "nan": watcher.nan,
         "learning_rate": learning_rate,
@@ -191,7 +263,9 @@ def summarise(results, budget):
             None if median is None or math.isinf(median) else median
         ),
         "median_train_seconds_to_converge": (
-            statistics.median(seconds) if len(seconds) == len(results) else None
+            statistics.median(seconds)
+            if seconds and len(seconds) == len(results)
+            else None
         ),
         "seeds_with_relapse": sum(bool(r["relapses"]) for r in results),
         "seeds_with_nan": sum(r["nan"] for r in results),
@@ -256,6 +330,88 @@ def results_from_log(path):
             "the log ends is left out)"
         )
     return results
+
+
+# What a resumed run must share with the run it continues (`--stop-at` may
+# move later).
+RESUME_SAME = (
+    "model",
+    "task",
+    "overrides",
+    "batch_size",
+    "curriculum",
+    "compile",
+    "threshold",
+    "decay",
+    "seeds_asked",
+    "budget",
+    "eval_every",
+    "watch",
+)
+
+
+def seed_directory(out, seed):
+    """Where a seed's checkpoints go: `out/seed-S/checkpoints/`."""
+    return out / f"seed-{seed}"
+
+
+def holds_a_run(out):
+    """True if `out` holds a run of this benchmark (finished or not)."""
+    checkpoints = (
+        f"seed-*/{run_files.CHECKPOINTS_DIR}/{checkpointing.LAST_FILE}"
+    )
+    return (out / "results.json").exists() or any(out.glob(checkpoints))
+
+
+def resumed_report(old, new, out):
+    """The report of a resumed run: `old`'s finished seeds, `new`'s options.
+
+    A seed is finished if it is answered (NaN, or converged and watched)
+    or has reached the stop of `new` (a later `--stop-at` reopens seeds
+    that the old one ended).
+
+    Raises:
+        ValueError: if `new` changes what the run was, or moves its stop
+            earlier, or a seed to reopen has no checkpoint.
+    """
+    if "eval_every" not in old:
+        raise ValueError(
+            "the run was written before runs were checkpointed; it cannot "
+            "be resumed (start it again in another --out)"
+        )
+    for key in RESUME_SAME:
+        if old.get(key) != new.get(key):
+            raise ValueError(
+                f"{key!r} differs (the run's {old.get(key)!r}, given "
+                f"{new.get(key)!r}); expected the options of the run in --out"
+            )
+    old_stop = old["stop_at"] or old["budget"]
+    new_stop = new["stop_at"] or new["budget"]
+    if new_stop < old_stop:
+        raise ValueError(
+            f"--stop-at {new_stop} is earlier than the run's {old_stop}; "
+            "expected the same stop or a later one"
+        )
+    kept = []
+    for result in old["results"]:
+        seen = result["curve"][-1]["sequences"] if result["curve"] else 0
+        converged = result["converged_at_sequences"]
+        watched = converged is not None and seen >= converged + new["watch"]
+        if result["nan"] or watched or seen >= new_stop:
+            kept.append(result)
+            continue
+        checkpoints = seed_directory(out, result["seed"])
+        if checkpointing.last_state(checkpoints) is None:
+            raise ValueError(
+                f"seed {result['seed']} stopped at {seen} sequences and "
+                f"{checkpoints} holds no checkpoint to continue it from"
+            )
+    return {
+        **new,
+        "invocation": old["invocation"],
+        "resumed": old.get("resumed", []) + [new["invocation"]],
+        "results": kept,
+    }
 
 
 def seeds_of(text):
@@ -366,6 +522,14 @@ def main(argv=None):
         "or not, as --out/model-seed{S}.keras",
     )
     parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run in --out, given with its own options: its "
+        "finished seeds are kept, a seed cut off goes on from its last "
+        "evaluation and the others run; a later --stop-at (or none) "
+        "carries the seeds that the old stop ended on to the new one",
+    )
+    parser.add_argument(
         "--replot",
         action="store_true",
         help="only redraw --out/curve.png from its results.json",
@@ -398,6 +562,13 @@ def main(argv=None):
         )
     if (args.combine or args.from_log) and not args.out:
         parser.error("--combine and --from-log need --out")
+    if args.resume and (args.combine or args.from_log or args.replot):
+        parser.error(
+            "--resume trains; it does not go with --combine, "
+            "--from-log or --replot"
+        )
+    if args.resume and not args.out:
+        parser.error("--resume needs --out (the run to continue)")
     if args.out:
         try:  # before hours of training are lost to a file it cannot write
             run_files.check_writable_directory("--out", args.out)
@@ -406,6 +577,7 @@ def main(argv=None):
     if args.save_final:
         if not args.out:
             parser.error("--save-final needs --out")
+    if args.save_final and not args.resume:
         finals = [
             final_model_path(pathlib.Path(args.out), seed) for seed in seeds
         ]
@@ -454,6 +626,17 @@ def main(argv=None):
         except ValueError as error:
             parser.error(f"--from-log: {error}")
     out = pathlib.Path(args.out) if args.out else None
+    if out and not args.from_log:
+        if args.resume and not (out / "results.json").exists():
+            parser.error(
+                f"--resume: {out} holds no results.json; expected the --out "
+                "of a run of this benchmark"
+            )
+        if not args.resume and holds_a_run(out):
+            parser.error(
+                f"--out: {out} already holds a run of this benchmark; pass "
+                "--resume to continue it, or choose another --out"
+            )
     if out:
         out.mkdir(parents=True, exist_ok=True)
     report = {
@@ -488,9 +671,20 @@ def main(argv=None):
             else None
         ),
         "seeds_asked": args.seeds,
+        "budget": args.budget,
+        "eval_every": args.eval_every,
+        "watch": args.watch,
         "stop_at": args.stop_at,
         "results": [],
     }
+    if args.resume:
+        try:
+            old = run_files.read_json(out / "results.json")
+            report = resumed_report(old, report, out)
+            for seed in seeds:  # a broken checkpoint: said before training
+                checkpointing.last_state(seed_directory(out, seed))
+        except ValueError as error:
+            parser.error(f"--resume: {error}")
     if args.from_log:
         report["rebuilt_from_log"] = args.from_log
         report["results"] = logged
@@ -498,12 +692,25 @@ def main(argv=None):
         write_report(report, out)
         print(json.dumps(report["summary"], indent=2))
         return
-    saved = False
+    done = {result["seed"]: result for result in report["results"]}
+    report["summary"] = summarise(report["results"], args.budget)
+    if out:  # the options, for --resume, before the first seed ends
+        (out / "results.json").write_text(json.dumps(report, indent=2))
+    saved = bool(out) and (out / "model.keras").exists()
     for seed in seeds:
+        if seed in done:
+            continue
         result, model = run_seed(
-            args.model, args.task, seed, args, model_overrides, task_overrides
+            args.model,
+            args.task,
+            seed,
+            args,
+            model_overrides,
+            task_overrides,
+            run_dir=seed_directory(out, seed) if out else None,
         )
-        report["results"].append(result)
+        done[seed] = result
+        report["results"] = [done[s] for s in seeds if s in done]
         print(
             json.dumps({k: v for k, v in result.items() if k != "curve"}),
             file=sys.stderr,

@@ -1,6 +1,7 @@
 """The convergence benchmark's summary and the merging of separate runs."""
 
 import json
+import re
 
 import keras
 import numpy as np
@@ -266,50 +267,6 @@ def test_an_out_under_a_file_is_a_usage_error_before_any_training(
     assert (tmp_path / "results").read_text() == "mine"
 
 
-def test_stop_at_runs_the_start_of_the_budget_s_run_with_its_fall(tmp_path):
-    def run(out, *stop):
-        convergence.main(
-            [
-                "ntm_tiny",
-                "--task",
-                "copy",
-                "--seeds",
-                "0",
-                "--budget",
-                "96",
-                "--eval-every",
-                "32",
-                "--decay",
-                "cosine",
-                "--jit-compile",
-                "off",  # XLA would only cost compile time here
-                *stop,
-                "--out",
-                str(out),
-            ]
-        )
-        return json.loads((out / "results.json").read_text())
-
-    whole = run(tmp_path / "whole")
-    start = run(tmp_path / "start", "--stop-at", "64")
-    assert start["stop_at"] == 64 and whole["stop_at"] is None
-    whole_curve = whole["results"][0]["curve"]
-    start_curve = start["results"][0]["curve"]
-    assert [p["sequences"] for p in start_curve] == [32, 64]
-    # The rate falls over the 96 sequences of the budget, not over 64.
-    for early, same in zip(start_curve, whole_curve):
-        assert early["learning_rate"] == pytest.approx(same["learning_rate"])
-        assert early["bits_per_sequence"] == pytest.approx(
-            same["bits_per_sequence"], rel=1e-4
-        )
-    assert start_curve[1]["learning_rate"] < start_curve[0]["learning_rate"]
-    with pytest.raises(ValueError, match="'stop_at' differs"):
-        convergence.combine(
-            [tmp_path / "whole/results.json", tmp_path / "start/results.json"],
-            tmp_path / "both",
-        )
-
-
 @pytest.mark.parametrize("stop_at", ["0", "97", "-5"])
 def test_a_stop_outside_the_budget_is_a_usage_error(tmp_path, capsys, stop_at):
     with pytest.raises(SystemExit) as stopped:
@@ -327,3 +284,141 @@ def test_a_stop_outside_the_budget_is_a_usage_error(tmp_path, capsys, stop_at):
     assert stopped.value.code == 2
     assert f"--stop-at: received {stop_at}" in capsys.readouterr().err
     assert not any(tmp_path.iterdir())
+
+
+def _tiny_run(out, *options):
+    convergence.main(
+        [
+            "ntm_tiny",
+            "--task",
+            "copy",
+            "--seeds",
+            "0",
+            "--budget",
+            "96",
+            "--eval-every",
+            "32",
+            "--decay",
+            "cosine",
+            "--jit-compile",
+            "off",  # XLA would only cost compile time here
+            *options,
+            "--out",
+            str(out),
+        ]
+    )
+    return json.loads((out / "results.json").read_text())
+
+
+def test_stop_at_runs_the_start_and_resume_carries_it_on_to_the_end(
+    tmp_path, monkeypatch
+):
+    whole = _tiny_run(tmp_path / "whole")
+    out = tmp_path / "start"
+    start = _tiny_run(out, "--stop-at", "64")
+    assert start["stop_at"] == 64 and whole["stop_at"] is None
+    whole_curve = whole["results"][0]["curve"]
+    start_curve = start["results"][0]["curve"]
+    assert [p["sequences"] for p in start_curve] == [32, 64]
+    # The rate falls over the 96 sequences of the budget, not over 64.
+    for early, same in zip(start_curve, whole_curve):
+        assert early["learning_rate"] == pytest.approx(same["learning_rate"])
+        assert early["bits_per_sequence"] == pytest.approx(
+            same["bits_per_sequence"], rel=1e-4
+        )
+    assert start_curve[1]["learning_rate"] < start_curve[0]["learning_rate"]
+    with pytest.raises(ValueError, match="'stop_at' differs"):
+        convergence.combine(
+            [tmp_path / "whole/results.json", out / "results.json"],
+            tmp_path / "both",
+        )
+    # Carried on without the stop, and killed as the third evaluation
+    # period begins: the seed's last checkpoint is the second evaluation's.
+    begin = convergence.ConvergenceWatcher.on_epoch_begin
+
+    def killed_at_the_third(watcher, epoch, logs=None):
+        if epoch == 2:
+            raise KeyboardInterrupt
+        begin(watcher, epoch, logs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(
+            convergence.ConvergenceWatcher,
+            "on_epoch_begin",
+            killed_at_the_third,
+        )
+        with pytest.raises(KeyboardInterrupt):
+            _tiny_run(out, "--resume")
+    state = json.loads((out / "seed-0/checkpoints/last.json").read_text())
+    assert state["epoch"] == 2
+    resumed = _tiny_run(out, "--resume")
+    assert len(resumed["resumed"]) == 2 and resumed["stop_at"] is None
+    assert resumed["invocation"] == start["invocation"]
+    (result,) = resumed["results"]
+    assert [p["sequences"] for p in result["curve"]] == [32, 64, 96]
+    (same,) = whole["results"]
+    for point, reference in zip(result["curve"], same["curve"], strict=True):
+        for key in ("learning_rate", "train_loss", "bits_per_sequence"):
+            assert point[key] == pytest.approx(reference[key], rel=1e-5)
+    assert result["learning_rate"] == same["learning_rate"]
+    # The seed has spent its budget: a further resume trains nothing.
+    again = _tiny_run(out, "--resume")
+    assert again["results"] == resumed["results"]
+
+
+def _logged_run(tmp_path):
+    log = tmp_path / "run.log"
+    seed = _seed(0, 3200, [0.05])
+    lines = [*seed.pop("curve"), seed]  # as the run logs them
+    log.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    out = tmp_path / "out"
+    convergence.main(
+        ["ntm", "--seeds", "0", "--from-log", str(log), "--out", str(out)]
+    )
+    return out
+
+
+@pytest.mark.parametrize(
+    "options, complaint",
+    [
+        ([], "already holds a run of this benchmark; pass --resume"),
+        (["--resume", "--budget", "1000"], "--resume: 'budget' differs"),
+        (["--resume", "--stop-at", "100"], "is earlier than the run's 200000"),
+        # The logged seed stopped at 3,200 and was never checkpointed.
+        (["--resume"], "seed 0 stopped at 3200 sequences and .* holds no"),
+    ],
+)
+def test_an_out_with_a_run_is_resumed_as_it_was_or_not_at_all(
+    tmp_path, capsys, options, complaint
+):
+    out = _logged_run(tmp_path)
+    before = (out / "results.json").read_text()
+    with pytest.raises(SystemExit) as stopped:
+        convergence.main(["ntm", "--seeds", "0", *options, "--out", str(out)])
+    assert stopped.value.code == 2
+    # argparse wraps long messages: compared with the lines joined.
+    assert re.search(complaint, " ".join(capsys.readouterr().err.split()))
+    assert (out / "results.json").read_text() == before
+
+
+def test_resume_needs_a_run_of_this_version_in_out(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        convergence.main(["ntm", "--resume", "--out", str(tmp_path)])
+    assert "holds no results.json" in capsys.readouterr().err
+    out = _logged_run(tmp_path)
+    report = json.loads((out / "results.json").read_text())
+    del report["eval_every"]  # as written before checkpoints
+    (out / "results.json").write_text(json.dumps(report))
+    with pytest.raises(SystemExit):
+        convergence.main(["ntm", "--seeds", "0", "--resume", "--out", str(out)])
+    assert "written before runs were checkpointed" in capsys.readouterr().err
+    # A cut-off seed whose checkpoint record is broken: said, not raised.
+    del report["results"][0]
+    (out / "results.json").write_text(
+        json.dumps({**report, "eval_every": 3200})
+    )
+    (out / "seed-0/checkpoints").mkdir(parents=True)
+    (out / "seed-0/checkpoints/last.json").write_text("{not json")
+    with pytest.raises(SystemExit):
+        convergence.main(["ntm", "--seeds", "0", "--resume", "--out", str(out)])
+    assert "last.json" in capsys.readouterr().err

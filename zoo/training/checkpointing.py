@@ -97,6 +97,11 @@ class RunCheckpoint(keras.callbacks.Callback):
             epoch towards it is done.
         guard: optional `zoo.training.divergence.NonFiniteGuard`; once it
             has stopped the run, no checkpoint is saved.
+        record: optional function of no arguments that returns a dict of
+            plain values to record in each state under `"record"` (what a
+            caller needs to resume besides the model, e.g. a benchmark's
+            curve); called after the epoch's other callbacks that come
+            before this one.
     """
 
     def __init__(
@@ -108,6 +113,7 @@ class RunCheckpoint(keras.callbacks.Callback):
         monitor="val_loss",
         epochs=None,
         guard=None,
+        record=None,
     ):
         super().__init__()
         self.directory = pathlib.Path(directory)
@@ -116,6 +122,7 @@ class RunCheckpoint(keras.callbacks.Callback):
         self.monitor = monitor
         self.epochs = epochs
         self.guard = guard
+        self.record = record
         self.best = {"difficulty": -math.inf, "value": math.inf, "epoch": 0}
         self.previous = None
         self._validated_difficulty = 0
@@ -160,6 +167,7 @@ class RunCheckpoint(keras.callbacks.Callback):
             "best": self.best,
             "logs": logs,
             "epochs": self.epochs,
+            "record": self.record() if self.record else None,
             # The state to fall back to if this checkpoint is damaged.
             "previous": self.previous,
         }
