@@ -34,3 +34,25 @@ def test_best_is_judged_at_the_difficulty_the_epoch_was_validated_at(
     state = run_files.read_json(tmp_path / checkpointing.LAST_FILE)
     assert state["best"] == callback.best
     assert state["difficulty"] == 4
+
+
+def test_each_state_records_what_the_caller_asks_at_its_epoch(tmp_path):
+    task = tasks.get("copy", max_length=8)
+    model = zoo.get("lstm_tiny", task=task, units=4)
+    seen = []
+    callback = checkpointing.RunCheckpoint(
+        tmp_path, task=task, record=lambda: {"seen": list(seen)}
+    )
+    callback.set_model(model)
+    for epoch, loss in enumerate((0.5, 0.4)):
+        seen.append(loss)
+        _epoch(callback, task, epoch, loss)
+        state = run_files.read_json(tmp_path / checkpointing.LAST_FILE)
+        assert state["record"] == {"seen": seen}
+    # The state to fall back to keeps the record of its own epoch.
+    assert state["previous"]["record"] == {"seen": [0.5]}
+    plain = checkpointing.RunCheckpoint(tmp_path / "plain", task=task)
+    plain.set_model(model)
+    _epoch(plain, task, 0, 0.5)
+    state = run_files.read_json(tmp_path / "plain" / checkpointing.LAST_FILE)
+    assert state["record"] is None
