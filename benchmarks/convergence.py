@@ -87,6 +87,9 @@ class ConvergenceWatcher(keras.callbacks.Callback):
         }
         if "learning_rate" in logs:  # with --decay (Keras logs the rate)
             point["learning_rate"] = float(logs["learning_rate"])
+        skipped = getattr(self.model.optimizer, "spikes_skipped", None)
+        if skipped is not None:  # with --spike-factor: steps skipped so far
+            point["spikes_skipped"] = int(keras.ops.convert_to_numpy(skipped))
         self.curve.append(point)
         print(json.dumps(point), file=sys.stderr, flush=True)
         if not math.isfinite(point["train_loss"]) or not math.isfinite(errors):
@@ -488,6 +491,7 @@ def main(argv=None):
             "learning_rate",
             "jit_compile",
             "amsgrad",
+            "spike_factor",
             "global_clipnorm",
             "curriculum",
             "decay",
@@ -657,6 +661,7 @@ def main(argv=None):
         "compile": {
             "learning_rate": args.learning_rate,
             "amsgrad": args.amsgrad,
+            "spike_factor": args.spike_factor,
             "global_clipnorm": args.global_clipnorm,
             "jit_compile": args.jit_compile,
         },

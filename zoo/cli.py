@@ -62,6 +62,11 @@ _TRAINING_HELP = {
     "label_smoothing": (float, "label smoothing of token tasks"),
     "global_clipnorm": (float, "bound on the global gradient norm"),
     "amsgrad": ("switch", "use the AMSGrad variant of Adam"),
+    "spike_factor": (
+        float,
+        "take a step whose gradient norm is more than this many times the "
+        "running average as a zero gradient (0: take every step)",
+    ),
     "jit_compile": ("switch", "compile the train step with XLA"),
     "curriculum": (
         str,

@@ -6,6 +6,9 @@ import keras
 class GradientNormLogger(keras.callbacks.Callback):
     """Adds `gradient_norm` (the epoch's mean, before clipping) to the logs.
 
+    With an optimizer that skips gradient spikes (`spike_factor`), adds
+    `spikes_skipped` too: how many steps of the run so far were skipped.
+
     Needs an optimizer with a `gradient_norm` variable, such as
     `ntm_keras.optimizers.MonitoredAdam`; with another optimizer it does
     nothing.
@@ -27,3 +30,8 @@ class GradientNormLogger(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None and self._count:
             logs["gradient_norm"] = self._total / self._count
+        optimizer = self.model.optimizer
+        optimizer = getattr(optimizer, "inner_optimizer", optimizer)
+        skipped = getattr(optimizer, "spikes_skipped", None)
+        if logs is not None and skipped is not None:
+            logs["spikes_skipped"] = float(keras.ops.convert_to_numpy(skipped))

@@ -54,6 +54,7 @@ def compile_for_task(
     jit_compile=False,
     steps_per_execution=1,
     amsgrad=False,
+    spike_factor=0.0,
     warmup_steps=0,
     model_dim=None,
     label_smoothing=0.0,
@@ -83,6 +84,9 @@ def compile_for_task(
             function; more than 1 saves the Python overhead of small steps.
         amsgrad: bool. Use the AMSGrad variant of Adam, whose step size
             cannot grow when gradients shrink after convergence.
+        spike_factor: float. Take a step whose gradient norm is more than
+            this many times the running average as a zero gradient
+            (`ntm_keras.optimizers.MonitoredAdam`); 0 takes every step.
         warmup_steps: int. Steps of linear warm-up before the inverse
             square-root decay; 0 for a constant rate.
         model_dim: int. The model width d_model of the schedule; needed
@@ -121,6 +125,7 @@ def compile_for_task(
             learning_rate=learning_rate,
             global_clipnorm=global_clipnorm,
             amsgrad=amsgrad,
+            spike_factor=spike_factor,
             **adam,
         ),
         loss=loss,

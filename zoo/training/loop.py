@@ -63,6 +63,7 @@ TRAINING_DEFAULTS = {
             "global_clipnorm",
             "jit_compile",
             "amsgrad",
+            "spike_factor",
             "steps_per_execution",
         )
     ),
@@ -181,7 +182,7 @@ def _check_training_options(options):
             "steps_per_execution", options["steps_per_execution"]
         )
     validation.check_int("seed", options["seed"], minimum=0)
-    for key in ("learning_rate", "global_clipnorm"):
+    for key in ("learning_rate", "global_clipnorm", "spike_factor"):
         if options[key] is not None:
             validation.check_float(key, options[key], minimum=0.0)
     if options["warmup_steps"] is not None:

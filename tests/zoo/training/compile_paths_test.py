@@ -14,6 +14,7 @@ def _settings(model):
     """The optimizer settings a compiled model trains with."""
     config = model.optimizer.get_config()
     keys = ("learning_rate", "global_clipnorm", "amsgrad", "beta_2", "epsilon")
+    keys += ("spike_factor",)
     return {"jit_compile": model.jit_compile} | {k: config[k] for k in keys}
 
 
@@ -48,6 +49,7 @@ def test_a_user_setting_wins_on_both_paths(name):
         "warmup_steps": 0,
         "global_clipnorm": 5.0,
         "amsgrad": False,
+        "spike_factor": 20.0,
         "jit_compile": False,
     }
     built = zoo.build(name, tasks.get("copy"), compile_overrides=chosen)
@@ -55,11 +57,13 @@ def test_a_user_setting_wins_on_both_paths(name):
     assert expected["learning_rate"] == pytest.approx(0.02)
     assert expected["global_clipnorm"] == 5.0
     assert expected["amsgrad"] is False and expected["jit_compile"] is False
+    assert expected["spike_factor"] == 20.0
     flags = (
         "--learning-rate=0.02",
         "--warmup-steps=0",
         "--global-clipnorm=5",
         "--amsgrad=off",
+        "--spike-factor=20",
         "--jit-compile=off",
     )
     assert _train_path(name, *flags) == expected
