@@ -8,10 +8,11 @@ checkpoint (`--out/seed-S/checkpoints/`), exactly as `--resume` would, for
 `--epochs` evaluation periods, and prints a JSON line per training step:
 its loss (from Keras' running mean of the epoch) and its global gradient
 norm before clipping, then one line per period. Nothing in the run
-directory is written. To see what a spike does, `--spike-factor F` trains
-with `MonitoredAdam(spike_factor=F)` instead, its Adam state taken from
+directory is written; `--save PATH` keeps the model the periods end
+with. To see what a spike does, `--spike-factor F` trains with
+`MonitoredAdam(spike_factor=F)` instead, its Adam state taken from
 the checkpoint and its running average of the norm started at
-`--spike-average` (as if that many steps had been averaged already).
+`--spike-average` (as if 1,000 steps of that norm had been averaged).
 """
 
 import argparse
@@ -90,11 +91,17 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--spike-factor", type=float, default=None)
     parser.add_argument("--spike-average", type=float, default=None)
+    parser.add_argument("--save", metavar="PATH", help="a .keras file")
     args = parser.parse_args(argv)
     if args.epochs < 1:
         parser.error(f"--epochs: received {args.epochs}; expected >= 1")
     if (args.spike_factor is None) != (args.spike_average is None):
         parser.error("--spike-factor and --spike-average go together")
+    if args.save:
+        if pathlib.Path(args.save).exists():
+            parser.error(f"--save: {args.save} exists; expected a new file")
+        if not args.save.endswith(".keras"):
+            parser.error(f"--save: received {args.save!r}; expected a .keras")
     run = pathlib.Path(args.run)
     try:
         report = run_files.read_json(run / "results.json")
@@ -125,6 +132,8 @@ def main(argv=None):
         shuffle=False,
         verbose=0,
     )
+    if args.save:
+        checkpointing.save_model(model, args.save)
     return log.records
 
 

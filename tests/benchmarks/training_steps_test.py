@@ -37,8 +37,12 @@ def _steps(records):
     return [r for r in records if "step" in r]
 
 
-def test_each_step_is_printed_and_their_mean_is_the_period_s(run):
-    records = training_steps.main([str(run), "--seed", "0"])
+def test_each_step_is_printed_and_their_mean_is_the_period_s(run, tmp_path):
+    saved = tmp_path / "after.keras"
+    records = training_steps.main(
+        [str(run), "--seed", "0", "--save", str(saved)]
+    )
+    assert saved.stat().st_size > 0
     steps = _steps(records)
     report = json.loads((run / "results.json").read_text())
     per_period = 32 // report["batch_size"]
@@ -78,3 +82,6 @@ def test_a_run_without_the_seed_s_checkpoint_is_a_usage_error(run, capsys):
         training_steps.main([str(run), "--seed", "3"])
     assert stopped.value.code == 2
     assert "seed-3 holds no checkpoint" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        training_steps.main([str(run), "--seed", "0", "--save", str(run)])
+    assert "exists; expected a new file" in capsys.readouterr().err
