@@ -31,15 +31,15 @@ class MonitoredAdam(keras.optimizers.Adam):
 
     Args:
         spike_factor: float > 1, or 0 (the default) to take every step.
-        **kwargs: `keras.optimizers.Adam`'s arguments.
+        *args, **kwargs: `keras.optimizers.Adam`'s arguments.
 
     Example:
 
     >>> optimizer = MonitoredAdam(learning_rate=1e-3, global_clipnorm=50.0)
     """
 
-    def __init__(self, spike_factor=0.0, **kwargs):
-        super().__init__(**kwargs)
+    def __init__(self, *args, spike_factor=0.0, **kwargs):
+        super().__init__(*args, **kwargs)  # Adam's, the rate first
         spike_factor = validation.check_float(
             "spike_factor", spike_factor, minimum=0.0
         )

@@ -115,3 +115,9 @@ def test_the_spike_state_trains_compiled_and_comes_back_from_a_file(tmp_path):
     assert float(restored.optimizer.norm_average) == pytest.approx(
         float(model.optimizer.norm_average)
     )
+
+
+def test_the_rate_can_still_be_given_first():
+    optimizer = optimizers.MonitoredAdam(0.25, spike_factor=3.0)
+    assert float(optimizer.learning_rate) == 0.25
+    assert optimizer.spike_factor == 3.0
