@@ -113,8 +113,10 @@ def main(argv=None):
             with_spike_skipping(model, args.spike_factor, args.spike_average)
     except (ValueError, OSError) as error:
         parser.error(str(error))
-    task_options = report.get("task_option_defaults") or {}
-    task_options = {**task_options, **_task_overrides(report)}
+    # The task as convergence.py made it: the family's options, then --set.
+    _, task_options = training.split_overrides(
+        report["model"], report["task"], dict(report.get("overrides") or {})
+    )
     task = tasks.get(report["task"], **task_options, seed=args.seed)
     task.set_difficulty(state["difficulty"])
     batch_size = report["batch_size"]
@@ -135,16 +137,6 @@ def main(argv=None):
     if args.save:
         checkpointing.save_model(model, args.save)
     return log.records
-
-
-def _task_overrides(report):
-    """The task's own options among a report's `--set` overrides."""
-    known = set(tasks.options(report["task"]))
-    return {
-        key.removeprefix("task."): value
-        for key, value in (report.get("overrides") or {}).items()
-        if key.removeprefix("task.") in known
-    }
 
 
 if __name__ == "__main__":
