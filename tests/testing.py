@@ -35,6 +35,33 @@ def load_benchmark(name):
     return importlib.import_module(name)
 
 
+def tiny_convergence_run(out, *options, seeds="0", budget=32):
+    """`ntm_tiny` on copy through `benchmarks/convergence.py`: the report.
+
+    One evaluation every 32 sequences, without XLA (it would only cost
+    compile time here); `options` go on the command line before `--out`.
+    """
+    load_benchmark("convergence").main(
+        [
+            "ntm_tiny",
+            "--task",
+            "copy",
+            "--seeds",
+            seeds,
+            "--budget",
+            str(budget),
+            "--eval-every",
+            "32",
+            "--jit-compile",
+            "off",
+            *options,
+            "--out",
+            str(out),
+        ]
+    )
+    return json.loads((pathlib.Path(out) / "results.json").read_text())
+
+
 def read_events(directory):
     """The TensorBoard event files of `directory`, every event kept.
 

@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import pytest
 
-from testing import load_benchmark
+from testing import load_benchmark, tiny_convergence_run
 
 convergence = load_benchmark("convergence")
 
@@ -197,25 +197,7 @@ def test_a_bad_decay_option_is_a_usage_error(tmp_path, capsys, option, value):
 
 
 def test_save_final_keeps_each_seed_s_model_converged_or_not(tmp_path):
-    convergence.main(
-        [
-            "ntm_tiny",
-            "--task",
-            "copy",
-            "--seeds",
-            "0,1",
-            "--budget",
-            "32",
-            "--eval-every",
-            "32",
-            "--save-final",
-            "--jit-compile",
-            "off",  # XLA would only cost compile time here
-            "--out",
-            str(tmp_path),
-        ]
-    )
-    report = json.loads((tmp_path / "results.json").read_text())
+    report = tiny_convergence_run(tmp_path, "--save-final", seeds="0,1")
     assert [r["converged_at_sequences"] for r in report["results"]] == [
         None,
         None,
@@ -287,27 +269,7 @@ def test_a_stop_outside_the_budget_is_a_usage_error(tmp_path, capsys, stop_at):
 
 
 def _tiny_run(out, *options):
-    convergence.main(
-        [
-            "ntm_tiny",
-            "--task",
-            "copy",
-            "--seeds",
-            "0",
-            "--budget",
-            "96",
-            "--eval-every",
-            "32",
-            "--decay",
-            "cosine",
-            "--jit-compile",
-            "off",  # XLA would only cost compile time here
-            *options,
-            "--out",
-            str(out),
-        ]
-    )
-    return json.loads((out / "results.json").read_text())
+    return tiny_convergence_run(out, "--decay", "cosine", *options, budget=96)
 
 
 def test_stop_at_runs_the_start_and_resume_carries_it_on_to_the_end(

@@ -4,32 +4,15 @@ import json
 
 import pytest
 
-from testing import load_benchmark
+from testing import load_benchmark, tiny_convergence_run
 
-convergence = load_benchmark("convergence")
 training_steps = load_benchmark("training_steps")
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("run")
-    convergence.main(
-        [
-            "ntm_tiny",
-            "--task",
-            "copy",
-            "--seeds",
-            "0",
-            "--budget",
-            "32",
-            "--eval-every",
-            "32",
-            "--jit-compile",
-            "off",  # XLA would only cost compile time here
-            "--out",
-            str(out),
-        ]
-    )
+    tiny_convergence_run(out)
     return out
 
 
