@@ -17,6 +17,7 @@ the checkpoint and its running average of the norm started at
 
 import argparse
 import json
+import math
 import os
 import pathlib
 import sys
@@ -97,12 +98,21 @@ def main(argv=None):
         parser.error(f"--epochs: received {args.epochs}; expected >= 1")
     if (args.spike_factor is None) != (args.spike_average is None):
         parser.error("--spike-factor and --spike-average go together")
+    if args.spike_average is not None and not 0 < args.spike_average < math.inf:
+        parser.error(
+            f"--spike-average: received {args.spike_average}; expected a "
+            "positive, finite gradient norm"
+        )
     if args.save:
         if pathlib.Path(args.save).exists():
             parser.error(f"--save: {args.save} exists; expected a new file")
         if not args.save.endswith(".keras"):
             parser.error(f"--save: received {args.save!r}; expected a .keras")
     run = pathlib.Path(args.run)
+    if not (run / "results.json").is_file():
+        parser.error(
+            f"run: {run} holds no results.json; expected the --out of a run"
+        )
     try:
         report = run_files.read_json(run / "results.json")
         state = checkpointing.last_state(run / f"seed-{args.seed}")

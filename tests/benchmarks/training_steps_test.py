@@ -68,3 +68,23 @@ def test_a_run_without_the_seed_s_checkpoint_is_a_usage_error(run, capsys):
     with pytest.raises(SystemExit):
         training_steps.main([str(run), "--seed", "0", "--save", str(run)])
     assert "exists; expected a new file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("average", ["inf", "nan", "0", "-5"])
+def test_a_spike_average_that_is_no_norm_is_a_usage_error(run, capsys, average):
+    with pytest.raises(SystemExit) as stopped:
+        training_steps.main(
+            [str(run), "--seed", "0", "--spike-factor", "10"]
+            + ["--spike-average", average]
+        )
+    assert stopped.value.code == 2
+    assert f"--spike-average: received {float(average)}" in (
+        capsys.readouterr().err
+    )
+
+
+def test_a_folder_without_a_run_is_a_usage_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        training_steps.main([str(tmp_path), "--seed", "0"])
+    assert stopped.value.code == 2
+    assert "holds no results.json" in capsys.readouterr().err
