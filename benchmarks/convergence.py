@@ -138,6 +138,24 @@ class ConvergenceWatcher(keras.callbacks.Callback):
         ]
 
 
+def make_task(task_name, seed, task_overrides):
+    """The task one seed trains on (and is evaluated on, 1,024 sequences)."""
+    return tasks.get(
+        task_name, **dict(task_overrides, seed=seed, eval_size=1024)
+    )
+
+
+def check_options(args, seed, model_overrides, task_overrides):
+    """Builds the task and the compiled model once, to check the options.
+
+    Raises the `ValueError` or `TypeError` of a bad `--set`, rate, clip or
+    spike factor before a run writes anything (about a second).
+    """
+    task = make_task(args.task, seed, task_overrides)
+    cli.build_model(args.model, task, model_overrides, args)
+    keras.backend.clear_session()
+
+
 def run_seed(
     name, task_name, seed, args, model_overrides, task_overrides, run_dir=None
 ):
@@ -149,9 +167,7 @@ def run_seed(
     curriculum come back, and the train batches go on where they stopped.
     """
     keras.utils.set_random_seed(seed)
-    task = tasks.get(
-        task_name, **dict(task_overrides, seed=seed, eval_size=1024)
-    )
+    task = make_task(task_name, seed, task_overrides)
     model, bucket = cli.build_model(name, task, model_overrides, args)
     # The rate compiled in; a checkpoint holds the rate its decay had set.
     learning_rate = float(model.optimizer.learning_rate)
@@ -601,9 +617,12 @@ def main(argv=None):
         plot(report, out / "curve.png")
         return
     overrides = cli.parse_sets(args.set)
-    model_overrides, task_overrides = training.split_overrides(
-        args.model, args.task, overrides
-    )
+    try:
+        model_overrides, task_overrides = training.split_overrides(
+            args.model, args.task, overrides
+        )
+    except ValueError as error:
+        parser.error(str(error))
     # Options the user left unset take the family's defaults for the task,
     # as in `ntm-keras train`; `build` applies the compile options.
     family = registry.task_defaults(args.model, args.task)
@@ -624,6 +643,10 @@ def main(argv=None):
         parser.error(str(error))
     for key in resolved:
         setattr(args, key, options[key])
+    try:  # every model, task and compile option, before anything is written
+        check_options(args, seeds[0], model_overrides, task_overrides)
+    except (ValueError, TypeError) as error:
+        parser.error(str(error))
     if args.from_log:
         try:  # before anything is written
             logged = results_from_log(args.from_log)

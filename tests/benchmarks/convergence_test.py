@@ -268,6 +268,27 @@ def test_a_stop_outside_the_budget_is_a_usage_error(tmp_path, capsys, stop_at):
     assert not any(tmp_path.iterdir())
 
 
+@pytest.mark.parametrize(
+    "option, message",
+    [
+        (["--set", "memory_size=-1"], "Invalid `memory_size`: received -1"),
+        (["--set", "bogus=1"], "Unknown override 'bogus'"),
+        (["--global-clipnorm", "nan"], "Invalid `global_clipnorm`"),
+        (["--spike-factor", "1"], "Invalid `spike_factor`: received 1.0"),
+        (["--learning-rate", "inf"], "Invalid `learning_rate`"),
+    ],
+)
+def test_a_bad_model_or_compile_option_is_a_usage_error_writing_nothing(
+    tmp_path, capsys, option, message
+):
+    out = tmp_path / "run"
+    with pytest.raises(SystemExit) as stopped:
+        convergence.main(["ntm_tiny", *option, "--out", str(out)])
+    assert stopped.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
 def _tiny_run(out, *options):
     return tiny_convergence_run(out, "--decay", "cosine", *options, budget=96)
 
