@@ -103,4 +103,6 @@ def measure(run_dir, sequences):
 
 
 if __name__ == "__main__":
-    main()
+    from zoo.user_errors import exit_reporting_errors
+
+    exit_reporting_errors(__file__, main)

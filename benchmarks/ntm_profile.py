@@ -47,7 +47,6 @@ import contextlib
 import json
 import os
 import statistics
-import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -421,4 +420,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from zoo.user_errors import exit_reporting_errors
+
+    exit_reporting_errors(__file__, main)

@@ -388,4 +388,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    from zoo.user_errors import exit_reporting_errors
+
+    exit_reporting_errors(__file__, main)

@@ -20,7 +20,6 @@ import json
 import math
 import os
 import pathlib
-import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -150,5 +149,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
-    sys.exit(0)
+    from zoo.user_errors import exit_reporting_errors
+
+    exit_reporting_errors(__file__, main)

@@ -5,12 +5,12 @@ import os
 import sys
 import warnings
 
-# Exit codes of `ntm-keras`: 0 success, 1 a file-system error (a disk that
-# is full or unreadable), 2 bad input (the message says which), 3 training
-# stopped at a non-finite loss or gradient.
-EXIT_FILE_SYSTEM = 1
-EXIT_BAD_INPUT = 2
-EXIT_DIVERGED = 3
+from zoo.user_errors import (  # noqa: F401 (the exit codes, for callers)
+    EXIT_BAD_INPUT,
+    EXIT_DIVERGED,
+    EXIT_FILE_SYSTEM,
+    run_reporting_errors,
+)
 
 
 def parse_sets(pairs):
@@ -691,7 +691,6 @@ def main(argv=None):
         "list": run_list,
         "describe": run_describe,
     }
-    from zoo.training.divergence import TrainingDiverged
 
     def one_line_warning(message, *_):
         print(f"ntm-keras {args.command}: warning: {message}", file=sys.stderr)
@@ -700,25 +699,11 @@ def main(argv=None):
     previous_showwarning = warnings.showwarning
     warnings.showwarning = one_line_warning
     try:
-        handlers[args.command](args)
-    except (ValueError, TypeError) as error:
-        print(f"ntm-keras {args.command}: error: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except TrainingDiverged as error:
-        print(f"ntm-keras {args.command}: error: {error}", file=sys.stderr)
-        return EXIT_DIVERGED
-    except OSError as error:
-        # Checked before the work where we can (writable directories); this
-        # catches what no check can foresee, e.g. a disk that fills up.
-        print(
-            f"ntm-keras {args.command}: error: {error.strerror or error}"
-            + (f": {error.filename}" if error.filename else ""),
-            file=sys.stderr,
+        return run_reporting_errors(
+            f"ntm-keras {args.command}", handlers[args.command], args
         )
-        return EXIT_FILE_SYSTEM
     finally:
         warnings.showwarning = previous_showwarning
-    return 0
 
 
 if __name__ == "__main__":
