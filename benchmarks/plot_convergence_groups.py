@@ -6,7 +6,8 @@
         --metric bits_per_sequence --goal 20 --out notes/figures/F.png
 
 Each `--group LABEL=PATH[,PATH...]` pools the seeds of the `results.json`
-files of `benchmarks/convergence.py` runs into one setting: every seed is
+files of `benchmarks/convergence.py` runs into one setting (`PATH#S` takes
+seed S of the file alone): every seed is
 drawn thin, the median over the seeds bold with the spread as a band, one
 colour per setting (`benchmarks/convergence.py` draws its own runs with the
 same function). Prints
@@ -23,8 +24,11 @@ import numpy as np
 def load_group(spec):
     """`(label, seeds)` of a `LABEL=PATH[,PATH...]` spec.
 
+    A `PATH#S` takes seed S of the file alone.
+
     Raises:
-        ValueError: if the spec has no `=`, or a file holds no results.
+        ValueError: if the spec has no `=`, a file holds no results, or
+            not the seed asked for.
     """
     label, sep, paths = spec.partition("=")
     if not sep or not label or not paths:
@@ -33,11 +37,19 @@ def load_group(spec):
             f"{spec!r}."
         )
     seeds = []
-    for path in paths.split(","):
+    for entry in paths.split(","):
+        path, _, wanted = entry.partition("#")
         with open(path) as handle:
             results = json.load(handle).get("results") or []
         if not results:
             raise ValueError(f"Invalid `--group` file {path!r}: no results.")
+        if wanted:
+            results = [r for r in results if str(r["seed"]) == wanted]
+            if not results:
+                raise ValueError(
+                    f"Invalid `--group` entry {entry!r}: the file holds no "
+                    f"seed {wanted}."
+                )
         seeds += results
     return label, seeds
 

@@ -51,14 +51,27 @@ def test_seeds_of_several_files_pool_and_the_median_is_at_the_common_end(
     assert out.stat().st_size > 0
 
 
+def test_a_seed_of_a_file_is_taken_alone(tmp_path, capsys):
+    both = _results(tmp_path / "a.json", {0: [9.0, 5.0], 4: [8.0, 7.0]})
+    groups.main(
+        ["--group", f"four={both}#4", "--metric", "bits_per_sequence"]
+        + ["--out", str(tmp_path / "c.png")]
+    )
+    line = json.loads(capsys.readouterr().out)
+    assert (line["seeds"], line["per_seed"]) == ([4], [7.0])
+
+
 @pytest.mark.parametrize(
     "spec, message",
     [
         ("no-equals-sign", "expected LABEL=PATH"),
         ("label=missing.json", "missing.json"),
+        ("label=SEEDS#3", "holds no seed 3"),
     ],
 )
 def test_bad_groups_are_usage_errors(tmp_path, capsys, spec, message):
+    seeds = _results(tmp_path / "s.json", {0: [1.0]})
+    spec = spec.replace("SEEDS", seeds)
     with pytest.raises(SystemExit) as stopped:
         groups.main(["--group", spec, "--out", str(tmp_path / "x.png")])
     assert stopped.value.code == 2
