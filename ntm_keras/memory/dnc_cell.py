@@ -27,6 +27,7 @@ _OPTIONS = (
     "link_sharpening",
     "sparse_links",
     "memory_init",
+    "read_feedback",
     "seed",
 )
 # Keyword arguments `keras.layers.Layer` accepts besides its named ones.
@@ -84,6 +85,11 @@ class DNCCell(keras.layers.Layer):
       two states of N * K floats instead of one of N * N, and a step's link
       work of order N K^2 (the merge of the written rows) instead of N^2.
       Usage, allocation and content lookup remain dense (order N W).
+    - `read_feedback=False` (on by default, as in the paper): the
+      controller reads the input only, not the previous read vectors,
+      which then reach the output layer alone. The controller is a plain
+      LSTM on the inputs and the memory a path beside it; not the paper's
+      DNC (notes/dnc.md, bAbI).
 
     The weights do not depend on `memory_size`, so a trained cell can be
     rebuilt with a larger memory: the initial read vectors are learned (of
@@ -117,6 +123,8 @@ class DNCCell(keras.layers.Layer):
         memory_init: str. `"constant"` (1e-6 everywhere) or `"random"`
             (uniform in +-1/sqrt(N + W), drawn for every sequence), as
             `NTMCell` takes it. Defaults to `"constant"`.
+        read_feedback: bool. The controller reads the previous read
+            vectors with the input. Defaults to `True`.
         seed: int. Seed of the weight initializers and of the random
             memory. Defaults to `None`.
         **kwargs: base `Layer` arguments.
@@ -151,6 +159,7 @@ class DNCCell(keras.layers.Layer):
         link_sharpening=False,
         sparse_links=0,
         memory_init="constant",
+        read_feedback=True,
         seed=None,
         **kwargs,
     ):
@@ -169,6 +178,7 @@ class DNCCell(keras.layers.Layer):
             "sparse_links", sparse_links, minimum=0, maximum=memory_size
         )
         validation.check_choice("memory_init", memory_init, MEMORY_INITS)
+        validation.check_bool("read_feedback", read_feedback)
         if seed is not None:
             validation.check_int("seed", seed, minimum=0)
         unknown = sorted(set(kwargs) - set(_LAYER_KWARGS))
@@ -199,6 +209,7 @@ class DNCCell(keras.layers.Layer):
         self.link_sharpening = link_sharpening
         self.sparse_links = sparse_links
         self.memory_init = memory_init
+        self.read_feedback = read_feedback
         self.seed = seed
         if memory_init == "random":
             self.seed_generator = keras.random.SeedGenerator(seed)
@@ -277,7 +288,9 @@ class DNCCell(keras.layers.Layer):
                 f"{tuple(input_shape)}; the feature size must be known."
             )
         self.input_features = features
-        fan_in = features + self.num_read_heads * self.word_size
+        fan_in = features
+        if self.read_feedback:
+            fan_in += self.num_read_heads * self.word_size
         self.controller_cells = []
         for index in range(self.controller_layers):
             cell = keras.layers.LSTMCell(
@@ -465,7 +478,9 @@ class DNCCell(keras.layers.Layer):
         prev_reads = rest[3]  # (B, R * W)
         controller_states = rest[4:]
 
-        hidden = ops.concatenate([inputs, prev_reads], axis=-1)
+        hidden = inputs
+        if self.read_feedback:
+            hidden = ops.concatenate([inputs, prev_reads], axis=-1)
         new_controller_states = []
         for index, cell in enumerate(self.controller_cells):
             pair = controller_states[2 * index : 2 * index + 2]
@@ -591,6 +606,7 @@ class DNCCell(keras.layers.Layer):
                 "link_sharpening": self.link_sharpening,
                 "sparse_links": self.sparse_links,
                 "memory_init": self.memory_init,
+                "read_feedback": self.read_feedback,
                 "seed": self.seed,
             }
         )

@@ -379,6 +379,31 @@ def test_trace_exposes_usage_allocation_links_and_read_modes():
     assert 0.0 <= summary["memory_mean_usage"] <= 1.0
 
 
+def test_without_read_feedback_the_controller_is_an_lstm_on_the_inputs():
+    rng = np.random.default_rng(3)
+    data = rng.normal(size=(2, 6, 3)).astype("float32")
+    cell = DNCCell(seed=1, read_feedback=False, **SMALL)
+    layer = keras.layers.RNN(cell, return_sequences=True)
+    layer.build((2, None, 3))
+    for variable in layer.weights:  # large weights: the memory matters
+        variable.assign(rng.normal(0, 1.0, variable.shape))
+    controller = cell.controller_cells[0]
+    assert tuple(controller.kernel.shape) == (3, 4 * 6)  # the inputs only
+    lstm = keras.layers.LSTM(6, return_sequences=True)
+    lstm.build((2, None, 3))
+    lstm.set_weights([w.numpy() for w in controller.weights])
+    output = keras.ops.convert_to_numpy(layer(data))
+    np.testing.assert_allclose(output[..., :6], lstm(data), atol=1e-5)
+    # The reads still reach the output: another memory gives other reads.
+    states = cell.get_initial_state(batch_size=2)
+    states[0] = rng.normal(size=states[0].shape).astype("float32")
+    other = keras.ops.convert_to_numpy(layer(data, initial_state=states))
+    np.testing.assert_allclose(other[..., :6], output[..., :6], atol=1e-5)
+    assert np.max(np.abs(other[..., 6:] - output[..., 6:])) > 1e-3
+    restored = DNCCell.from_config(cell.get_config())
+    assert restored.read_feedback is False
+
+
 @pytest.mark.parametrize(
     "kwargs, error, match",
     [
@@ -394,6 +419,7 @@ def test_trace_exposes_usage_allocation_links_and_read_modes():
         ({"sparse_links": 200, "memory_size": 16}, ValueError, "sparse_links"),
         ({"masking": True}, ValueError, "masking"),
         ({"deallocation": 1}, TypeError, "deallocation"),
+        ({"read_feedback": "no"}, TypeError, "read_feedback"),
     ],
 )
 def test_bad_arguments_raise_naming_the_argument(kwargs, error, match):

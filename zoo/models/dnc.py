@@ -83,6 +83,7 @@ def dnc(
     link_sharpening: bool = False,
     sparse_links: int = 0,
     memory_init: str = "constant",
+    read_feedback: bool = True,
     name: str = "dnc",
 ) -> keras.Model:
     """Builds a DNC: `DNCCell` in `keras.layers.RNN`, then a `Dense` layer.
@@ -94,7 +95,8 @@ def dnc(
     embedded in `controller_units` dimensions and the outputs are logits.
     The fixes of Csordás & Schmidhuber (2019) and the sparse links of Rae
     et al. (2016) are overrides, e.g. `zoo.get("dnc", masked_content=True)`
-    or `--set sparse_links=8`. See `ntm_keras.memory.DNCCell` for the
+    or `--set sparse_links=8`; `--set read_feedback=false` keeps the reads
+    out of the controller (not the paper's DNC). See `ntm_keras.memory.DNCCell` for the
     arguments.
 
     Returns:
@@ -112,6 +114,7 @@ def dnc(
         link_sharpening=link_sharpening,
         sparse_links=sparse_links,
         memory_init=memory_init,
+        read_feedback=read_feedback,
         name="dnc_cell",
     )
     return sequence_io.per_step_model(
