@@ -96,8 +96,8 @@ def dnc(
     The fixes of Csordás & Schmidhuber (2019) and the sparse links of Rae
     et al. (2016) are overrides, e.g. `zoo.get("dnc", masked_content=True)`
     or `--set sparse_links=8`; `--set read_feedback=false` keeps the reads
-    out of the controller (not the paper's DNC). See `ntm_keras.memory.DNCCell` for the
-    arguments.
+    out of the controller (not the paper's DNC). See
+    `ntm_keras.memory.DNCCell` for the arguments.
 
     Returns:
         An uncompiled Functional `keras.Model`.
