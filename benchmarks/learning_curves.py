@@ -3,6 +3,7 @@
     python benchmarks/learning_curves.py runs/<run> [runs/<run> ...]
         --out notes/figures/lm.png [--metric loss] [--goal 1.70] [--minutes 30]
         [--labels "dnc (Adam),dnc (AMSGrad)"]
+    python benchmarks/learning_curves.py notes/data/curves.json#0 runs/<run> ...
 
 Reads each run's TensorBoard event files (`logs/train`, `logs/validation`)
 and `config.json` (model, steps per epoch, start time), draws the training
@@ -13,6 +14,10 @@ prints the points as JSON, with the last validation value reached within
 model's name, or `--labels`, one per run, where runs of one model differ
 in what they tried) each, so that models trained on the same task compare
 at a glance; the JSON is then a list, one summary per run.
+
+A curve this script printed before can stand in for a run whose folder is
+gone: `FILE.json` draws every summary saved in it, `FILE.json#I` the
+I-th (from 0), so a figure can be redrawn from the data kept in `notes/`.
 """
 
 import argparse
@@ -126,6 +131,47 @@ def summarize(run_dir, points, metric, minutes=None):
     return summary
 
 
+def saved_curves(argument, metric):
+    """`[(run_dir, points)]` from a JSON file this script printed.
+
+    `argument` is `FILE.json` (every summary in it) or `FILE.json#I` (the
+    I-th, from 0). Raises `ValueError` for a missing or unreadable file, an
+    index out of range, or curves of another metric.
+    """
+    path, _, index = argument.partition("#")
+    try:
+        data = json.loads(pathlib.Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        raise ValueError(
+            f"Invalid saved curves {argument!r}: cannot read {path} ({error})."
+        ) from None
+    summaries = data if isinstance(data, list) else [data]
+    if index:
+        if not index.isdigit() or int(index) >= len(summaries):
+            raise ValueError(
+                f"Invalid saved curves {argument!r}: received index "
+                f"{index!r}; expected 0 to {len(summaries) - 1}."
+            )
+        summaries = [summaries[int(index)]]
+    for summary in summaries:
+        if not isinstance(summary, dict) or "points" not in summary:
+            raise ValueError(
+                f"Invalid saved curves {argument!r}: expected the JSON this "
+                "script prints (a summary with `points`, or a list of them)."
+            )
+        if summary.get("metric") != metric:
+            raise ValueError(
+                f"Invalid saved curves {argument!r}: they are of "
+                f"{summary.get('metric')!r}; expected --metric {metric!r}."
+            )
+    return [(s["run_dir"], s["points"]) for s in summaries]
+
+
+def is_saved(argument):
+    """Whether a positional argument names saved curves, not a run folder."""
+    return argument.partition("#")[0].endswith(".json")
+
+
 def labels(run_dirs, configs):
     """Each run's model name, made unique with its folder where two share it."""
     names = [config["model"]["name"] for config in configs]
@@ -151,27 +197,38 @@ def main(argv=None):
         help="comma-separated, one per run (default: the model names)",
     )
     args = parser.parse_args(argv)
+    folders = [d for d in args.run_dirs if not is_saved(d)]
     try:
-        configs = [run_files.read_config(d) for d in args.run_dirs]
+        configs = dict(
+            zip(folders, [run_files.read_config(d) for d in folders])
+        )
+        folder_labels = dict(zip(folders, labels(folders, configs.values())))
+        entries = []  # (run_dir, points, default label), in argument order
+        for argument in args.run_dirs:
+            if is_saved(argument):
+                entries += [
+                    (run_dir, points, pathlib.Path(run_dir).name)
+                    for run_dir, points in saved_curves(argument, args.metric)
+                ]
+            else:
+                points = curves(argument, configs[argument], args.metric)
+                entries.append((argument, points, folder_labels[argument]))
     except ValueError as error:
         parser.error(str(error))
-    names = labels(args.run_dirs, configs)
+    names = [label for _, _, label in entries]
     if args.labels is not None:
         names = [label.strip() for label in args.labels.split(",")]
-        if len(names) != len(args.run_dirs) or len(set(names)) != len(names):
+        if len(names) != len(entries) or len(set(names)) != len(names):
             parser.error(
                 f"argument --labels: received {args.labels!r} ({len(names)} "
-                f"labels); expected {len(args.run_dirs)} distinct labels, "
-                "one per run, separated by commas."
+                f"labels); expected {len(entries)} distinct labels, "
+                "one per curve, separated by commas."
             )
-    runs = {
-        label: curves(run_dir, config, args.metric)
-        for label, run_dir, config in zip(names, args.run_dirs, configs)
-    }
+    runs = {label: points for label, (_, points, _) in zip(names, entries)}
     plot(runs, args.metric, args.out, args.goal, args.minutes, args.title)
     summaries = [
         summarize(run_dir, points, args.metric, args.minutes)
-        for run_dir, points in zip(args.run_dirs, runs.values())
+        for run_dir, points, _ in entries
     ]
     print(
         json.dumps(summaries[0] if len(summaries) == 1 else summaries, indent=2)

@@ -112,3 +112,46 @@ def test_labels_name_the_runs_and_must_match_them(
         message = capsys.readouterr().err
         assert "--labels" in message and repr(bad) in message
         assert "expected 2 distinct labels" in message
+
+
+def test_saved_curves_are_drawn_beside_runs(tmp_path, capsys, monkeypatch):
+    runs = [
+        _fake_run(tmp_path / "a", "lstm", [0.8, 0.4]),
+        _fake_run(tmp_path / "b", "dnc", [0.9, 0.7, 0.2]),
+    ]
+    saved = tmp_path / "curves.json"
+    learning_curves.main(
+        [*map(str, runs), "--out", str(tmp_path / "x.png"), "--metric", "error"]
+    )
+    saved.write_text(capsys.readouterr().out)
+    new_run = _fake_run(tmp_path / "c", "dnc", [0.5])
+    plotted = {}
+    monkeypatch.setattr(
+        learning_curves, "plot", lambda runs, *rest: plotted.update(runs)
+    )
+    out = str(tmp_path / "y.png")
+    learning_curves.main(
+        [f"{saved}#1", str(new_run), "--out", out, "--metric", "error"]
+    )
+    summaries = json.loads(capsys.readouterr().out)
+    assert list(plotted) == ["b", "dnc"]  # the saved run's folder name
+    assert [s["final_validation"]["value"] for s in summaries] == (
+        pytest.approx([0.2, 0.5])
+    )
+    assert summaries[0]["run_dir"] == str(runs[1])
+    learning_curves.main(
+        [str(saved), "--out", out, "--metric", "error", "--labels", "x,y"]
+    )
+    assert len(json.loads(capsys.readouterr().out)) == 2
+    for argument, metric, match in (
+        (f"{saved}#2", "error", "expected 0 to 1"),
+        (f"{saved}#one", "error", "expected 0 to 1"),
+        (str(saved), "loss", "expected --metric 'loss'"),
+        (str(tmp_path / "missing.json"), "error", "cannot read"),
+        (str(tmp_path / "a" / "config.json"), "error", "summary with"),
+    ):
+        with pytest.raises(SystemExit) as raised:
+            learning_curves.main([argument, "--out", out, "--metric", metric])
+        assert raised.value.code == 2
+        message = capsys.readouterr().err
+        assert match in message and argument in message
