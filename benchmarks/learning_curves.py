@@ -199,9 +199,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     folders = [d for d in args.run_dirs if not is_saved(d)]
     try:
-        configs = dict(
-            zip(folders, [run_files.read_config(d) for d in folders])
-        )
+        configs = {d: run_files.read_config(d) for d in folders}
         folder_labels = dict(zip(folders, labels(folders, configs.values())))
         entries = []  # (run_dir, points, default label), in argument order
         for argument in args.run_dirs:
@@ -216,6 +214,10 @@ def main(argv=None):
     except ValueError as error:
         parser.error(str(error))
     names = [label for _, _, label in entries]
+    if args.labels is None and len(set(names)) != len(names):
+        parser.error(
+            f"two curves share the label {names!r}; name each with --labels."
+        )
     if args.labels is not None:
         names = [label.strip() for label in args.labels.split(",")]
         if len(names) != len(entries) or len(set(names)) != len(names):

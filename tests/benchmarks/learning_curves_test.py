@@ -143,6 +143,11 @@ def test_saved_curves_are_drawn_beside_runs(tmp_path, capsys, monkeypatch):
         [str(saved), "--out", out, "--metric", "error", "--labels", "x,y"]
     )
     assert len(json.loads(capsys.readouterr().out)) == 2
+    with pytest.raises(SystemExit):  # the same curve twice, no labels
+        learning_curves.main(
+            [f"{saved}#1", f"{saved}#1", "--out", out, "--metric", "error"]
+        )
+    assert "two curves share the label" in capsys.readouterr().err
     for argument, metric, match in (
         (f"{saved}#2", "error", "expected 0 to 1"),
         (f"{saved}#one", "error", "expected 0 to 1"),
